@@ -1,0 +1,46 @@
+"""chapter12: the RNN chapter (12.3) of the textbook, reproduced with Keras 3.
+
+Names are loaded on first use, so `import chapter12` stays quick and does not start Keras.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "BookConfig": "config",
+    "BOOK_RESULTS": "config",
+    "BOOK_TIME_RATIO": "config",
+    "MODEL_KINDS": "config",
+    "Chapter12Error": "errors",
+    "DataSource": "data",
+    "load_imdb": "data",
+    "get_word_index": "data",
+    "decode_review": "data",
+    "pad": "data",
+    "resolve_source": "data",
+    "tokenize": "data",
+    "build_simple_rnn": "models",
+    "build_lstm": "models",
+    "build_gru": "models",
+    "build_bidirectional_lstm": "models",
+    "build_model": "models",
+    "ImdbData": "experiment",
+    "RunResult": "experiment",
+    "EpochTimer": "experiment",
+    "prepare_data": "experiment",
+    "train_and_evaluate": "experiment",
+    "environment_info": "environment",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"chapter12.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'chapter12' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

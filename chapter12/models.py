@@ -1,0 +1,117 @@
+"""The chapter's models, built and compiled as its R code builds them, with Keras 3."""
+
+from __future__ import annotations
+
+from chapter12.config import BookConfig, check_model_kind, check_positive_int
+
+_BOOK = BookConfig()
+
+
+def _recurrent_layer(kind: str, units: int, dropout: float, recurrent_dropout: float):
+    from keras import layers
+
+    cls = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[kind]
+    return cls(units=units, dropout=dropout, recurrent_dropout=recurrent_dropout)
+
+
+def _build(
+    kind: str,
+    vocab_size: int,
+    embedding_dim: int,
+    units: int,
+    dropout: float,
+    recurrent_dropout: float,
+    maxlen: int | None,
+    compile: bool,
+):
+    import keras
+    from keras import layers
+
+    check_model_kind(kind)
+    check_positive_int("vocab_size", vocab_size)
+    check_positive_int("embedding_dim", embedding_dim)
+    check_positive_int("units", units)
+    BookConfig(dropout=dropout, recurrent_dropout=recurrent_dropout)  # range checks
+    if kind == "bidirectional_lstm":
+        recurrent = layers.Bidirectional(_recurrent_layer("lstm", units, dropout, recurrent_dropout))
+    else:
+        recurrent = _recurrent_layer(kind, units, dropout, recurrent_dropout)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim),
+            recurrent,
+            layers.Dense(units=1, activation="sigmoid"),
+        ],
+        name=kind,
+    )
+    if compile:
+        model.compile(loss=_BOOK.loss, optimizer=_BOOK.optimizer, metrics=list(_BOOK.metrics))
+    return model
+
+
+def build_simple_rnn(
+    vocab_size: int = _BOOK.num_words,
+    embedding_dim: int = _BOOK.embedding_dim,
+    units: int = _BOOK.units,
+    dropout: float = _BOOK.dropout,
+    recurrent_dropout: float = _BOOK.recurrent_dropout,
+    maxlen: int | None = None,
+    compile: bool = True,
+):
+    """Embedding -> SimpleRNN -> Dense(1, sigmoid), compiled with binary cross-entropy and adam."""
+    return _build("simple_rnn", vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile)
+
+
+def build_lstm(
+    vocab_size: int = _BOOK.num_words,
+    embedding_dim: int = _BOOK.embedding_dim,
+    units: int = _BOOK.units,
+    dropout: float = _BOOK.dropout,
+    recurrent_dropout: float = _BOOK.recurrent_dropout,
+    maxlen: int | None = None,
+    compile: bool = True,
+):
+    """Embedding -> LSTM -> Dense(1, sigmoid), compiled with binary cross-entropy and adam."""
+    return _build("lstm", vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile)
+
+
+def build_gru(
+    vocab_size: int = _BOOK.num_words,
+    embedding_dim: int = _BOOK.embedding_dim,
+    units: int = _BOOK.units,
+    dropout: float = _BOOK.dropout,
+    recurrent_dropout: float = _BOOK.recurrent_dropout,
+    maxlen: int | None = None,
+    compile: bool = True,
+):
+    """Embedding -> GRU -> Dense(1, sigmoid): the gated unit the chapter names beside the LSTM."""
+    return _build("gru", vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile)
+
+
+def build_bidirectional_lstm(
+    vocab_size: int = _BOOK.num_words,
+    embedding_dim: int = _BOOK.embedding_dim,
+    units: int = _BOOK.units,
+    dropout: float = _BOOK.dropout,
+    recurrent_dropout: float = _BOOK.recurrent_dropout,
+    maxlen: int | None = None,
+    compile: bool = True,
+):
+    """Embedding -> Bidirectional(LSTM) -> Dense(1, sigmoid): reads each review both ways."""
+    return _build("bidirectional_lstm", vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile)
+
+
+def build_model(kind: str, config: BookConfig | None = None, **overrides):
+    """Build the model `kind` ("simple_rnn", "lstm", "gru", "bidirectional_lstm") from a BookConfig."""
+    config = config or _BOOK
+    settings = dict(
+        vocab_size=config.num_words,
+        embedding_dim=config.embedding_dim,
+        units=config.units,
+        dropout=config.dropout,
+        recurrent_dropout=config.recurrent_dropout,
+    )
+    settings.update(overrides)
+    check_model_kind(kind)
+    return _build(kind, compile=settings.pop("compile", True), maxlen=settings.pop("maxlen", None), **settings)

@@ -1,0 +1,285 @@
+"""Check the NumPy RNN and LSTM of chapter12.scratch against Keras, step by step."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+from chapter12.errors import Chapter12Error
+from chapter12.scratch import (
+    EPSILON,
+    lstm_cell_forward,
+    lstm_forward,
+    params_from_keras,
+    rnn_cell_forward,
+    rnn_forward,
+    sequence_loss,
+    to_book_layout,
+    to_keras_layout,
+)
+
+keras = pytest.importorskip("keras")
+
+# (batch, time, features, units): small for test speed, and different from each other so a
+# transposed or swapped matrix cannot pass by accident.
+SHAPES = [(1, 1, 1, 1), (2, 5, 3, 4), (4, 7, 6, 3), (3, 4, 2, 8)]
+
+ATOL = 1e-5
+
+
+def _random_input(batch, time, features, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(batch, time, features)).astype(np.float32)
+
+
+def _randomize(layer, seed):
+    # Keras starts biases at zero (and the LSTM forget bias at one), which would let a
+    # wrongly sliced bias pass; random values make every weight count.
+    rng = np.random.default_rng(seed)
+    weights = layer.get_weights()
+    layer.set_weights([0.5 * rng.normal(size=w.shape).astype(np.float32) for w in weights])
+    return layer
+
+
+def _keras_layer(kind, units, seed, features, return_sequences=True):
+    cls = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM}[kind]
+    layer = cls(units, return_sequences=return_sequences)
+    layer.build((None, None, features))
+    return _randomize(layer, seed)
+
+
+def _book_forward(kind, x_book, params):
+    if kind == "rnn":
+        return rnn_forward(x_book, None, params)
+    return lstm_forward(x_book, None, params)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+@pytest.mark.parametrize("batch,time,features,units", SHAPES)
+def test_every_time_step_matches_keras(kind, batch, time, features, units):
+    x = _random_input(batch, time, features)
+    layer = _keras_layer(kind, units, seed=batch + time, features=features)
+    expected = np.asarray(layer(x))  # (batch, time, units)
+
+    result = _book_forward(kind, to_book_layout(x), params_from_keras(layer))
+
+    assert result.a.shape == (units, batch, time)
+    np.testing.assert_allclose(to_keras_layout(result.a), expected, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_many_to_one_is_the_last_step(kind):
+    batch, time, features, units = 3, 6, 4, 5  # small for test speed
+    x = _random_input(batch, time, features, seed=1)
+    # return_sequences=False is the book's many-to-one: only a<T_x> comes out.
+    layer = _keras_layer(kind, units, seed=1, features=features, return_sequences=False)
+    expected = np.asarray(layer(x))  # (batch, units)
+
+    result = _book_forward(kind, to_book_layout(x), params_from_keras(layer))
+
+    np.testing.assert_array_equal(result.a_last, result.a[:, :, -1])
+    np.testing.assert_allclose(result.a_last.T, expected, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_dense_sigmoid_head_matches_y_hat(kind):
+    batch, time, features, units = 4, 5, 3, 6  # small for test speed
+    x = _random_input(batch, time, features, seed=2)
+    recurrent = _keras_layer(kind, units, seed=2, features=features)
+    dense = keras.layers.Dense(1, activation="sigmoid")
+    dense.build((None, None, units))
+    _randomize(dense, seed=2)
+    expected = np.asarray(dense(recurrent(x)))  # (batch, time, 1)
+
+    result = _book_forward(kind, to_book_layout(x), params_from_keras(recurrent, dense=dense))
+
+    assert result.y_hat.shape == (1, batch, time)
+    np.testing.assert_allclose(to_keras_layout(result.y_hat), expected, atol=ATOL, rtol=0)
+    np.testing.assert_array_equal(result.y_hat_last, result.y_hat[:, :, -1])
+
+
+def test_sequence_loss_matches_keras_binary_crossentropy():
+    batch, time = 5, 7  # small for test speed
+    rng = np.random.default_rng(0)
+    y_hat_keras = rng.uniform(0.01, 0.99, size=(batch, time, 1)).astype(np.float32)
+    y_keras = rng.integers(0, 2, size=(batch, time, 1)).astype(np.float32)
+
+    # Keras averages over the last (unit) axis, giving one L<t> per (example, step).
+    per_step = np.asarray(keras.losses.binary_crossentropy(y_keras, y_hat_keras))
+    expected = per_step.sum(axis=1)
+
+    got = sequence_loss(to_book_layout(y_hat_keras), to_book_layout(y_keras))
+
+    assert got.shape == (batch,)
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+    assert sequence_loss(
+        to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="sum"
+    ) == pytest.approx(expected.sum(), abs=1e-4)
+    assert sequence_loss(
+        to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="mean"
+    ) == pytest.approx(expected.mean(), abs=1e-5)
+
+
+def test_sequence_loss_clips_like_keras():
+    # Certain, and certainly wrong, predictions: without the clip these would be log(0).
+    y_hat = np.array([[[0.0, 1.0, 0.0, 1.0]]], dtype=np.float32)
+    y = np.array([[[0.0, 1.0, 1.0, 0.0]]], dtype=np.float32)
+    expected = np.asarray(
+        keras.losses.binary_crossentropy(to_keras_layout(y), to_keras_layout(y_hat))
+    ).sum(axis=1)
+
+    got = sequence_loss(y_hat, y)
+
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    # Two confidently wrong steps cost about -log(EPSILON) each; the tolerance is loose
+    # because 1 - EPSILON rounds to 1 - 1.19e-7 in float32.
+    assert got[0] == pytest.approx(-2 * np.log(EPSILON), rel=1e-2)
+
+
+def test_sequence_loss_follows_the_book_formula_for_one_step():
+    y_hat = np.array([[0.8, 0.3]])  # (n_y=1, m=2), a single time step
+    y = np.array([[1.0, 0.0]])
+    np.testing.assert_allclose(sequence_loss(y_hat, y), [-np.log(0.8), -np.log(0.7)])
+
+
+def test_lstm_gates_are_returned_and_combine_as_in_the_book():
+    rng = np.random.default_rng(0)
+    n_x, n_a, m = 3, 2, 4  # small for test speed
+    params = {}
+    for gate in "fuco":
+        params[f"W_{gate}"] = rng.normal(size=(n_a, n_a + n_x))
+        params[f"b_{gate}"] = rng.normal(size=(n_a, 1))
+    x_t, a_prev, c_prev = (rng.normal(size=s) for s in [(n_x, m), (n_a, m), (n_a, m)])
+
+    a_t, c_t, gates = lstm_cell_forward(x_t, a_prev, c_prev, params)
+
+    assert set(gates) == {"gamma_f", "gamma_u", "gamma_o", "c_tilde"}
+    for name in ("gamma_f", "gamma_u", "gamma_o"):
+        assert np.all((gates[name] > 0) & (gates[name] < 1))
+    np.testing.assert_allclose(c_t, gates["gamma_f"] * c_prev + gates["gamma_u"] * gates["c_tilde"])
+    np.testing.assert_allclose(a_t, gates["gamma_o"] * np.tanh(c_t))
+
+
+def test_rnn_cell_with_zero_weights_is_tanh_of_bias():
+    b_a = np.array([[0.5], [-1.0]])
+    a_t, y_hat_t = rnn_cell_forward(
+        np.ones((3, 2)), np.ones((2, 2)), np.zeros((2, 2)), np.zeros((2, 3)), b_a
+    )
+    np.testing.assert_allclose(a_t, np.tanh(np.repeat(b_a, 2, axis=1)))
+    assert y_hat_t is None
+
+
+# --- invalid input ---------------------------------------------------------
+
+
+def _rnn_params(n_a=4, n_x=3):
+    rng = np.random.default_rng(0)
+    return {
+        "W_aa": rng.normal(size=(n_a, n_a)),
+        "W_ax": rng.normal(size=(n_a, n_x)),
+        "b_a": np.zeros((n_a, 1)),
+    }
+
+
+def test_rnn_cell_names_the_mismatched_feature_count():
+    p = _rnn_params()
+    expected = r"x_t has 5 features but W_ax expects 3 \(W_ax shape \(4, 3\)\)"
+    with pytest.raises(ValueError, match=expected) as error:
+        rnn_cell_forward(np.zeros((5, 2)), np.zeros((4, 2)), p["W_aa"], p["W_ax"], p["b_a"])
+    assert isinstance(error.value, Chapter12Error)
+
+
+def test_rnn_cell_rejects_wrong_hidden_size_and_bias():
+    p = _rnn_params()
+    with pytest.raises(ValueError, match="a_prev has 2 hidden units but W_aa expects 4"):
+        rnn_cell_forward(np.zeros((3, 2)), np.zeros((2, 2)), p["W_aa"], p["W_ax"], p["b_a"])
+    with pytest.raises(ValueError, match=r"b_a has shape \(3, 1\)"):
+        rnn_cell_forward(np.zeros((3, 2)), np.zeros((4, 2)), p["W_aa"], p["W_ax"], np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="reshape"):
+        rnn_cell_forward(np.zeros(3), np.zeros((4, 1)), p["W_aa"], p["W_ax"], p["b_a"])
+
+
+def test_rnn_forward_rejects_keras_layout_and_bad_a0():
+    p = _rnn_params()
+    with pytest.raises(ValueError, match="x_t has 6 features but W_ax expects 3"):
+        rnn_forward(np.zeros((6, 2, 3)), None, p)  # a Keras (m, T, n_x) batch passed as is
+    with pytest.raises(ValueError, match=r"a0 has shape \(4, 3\)"):
+        rnn_forward(np.zeros((3, 2, 5)), np.zeros((4, 3)), p)
+    with pytest.raises(ValueError, match="to_book_layout"):
+        rnn_forward(np.zeros((3, 2)), None, p)
+    with pytest.raises(ValueError, match="missing W_ax"):
+        rnn_forward(np.zeros((3, 2, 5)), None, {"W_aa": p["W_aa"], "b_a": p["b_a"]})
+
+
+def test_output_layer_shape_mismatch():
+    p = _rnn_params()
+    p.update(W_ya=np.zeros((1, 5)), b_y=np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="W_ya has shape \\(1, 5\\)"):
+        rnn_forward(np.zeros((3, 2, 5)), None, p)
+
+
+def test_lstm_rejects_w_not_acting_on_stacked_input():
+    rng = np.random.default_rng(0)
+    params = {}
+    for gate in "fuco":
+        params[f"W_{gate}"] = rng.normal(size=(2, 3))  # forgot a_prev: should be (2, 2 + 3)
+        params[f"b_{gate}"] = np.zeros((2, 1))
+    with pytest.raises(ValueError, match=r"W_f has shape \(2, 3\) .* \(2, 5\)"):
+        lstm_cell_forward(np.zeros((3, 1)), np.zeros((2, 1)), np.zeros((2, 1)), params)
+
+
+def test_sequence_loss_rejects_mismatched_labels():
+    with pytest.raises(ValueError, match=r"y has shape \(2, 3\) but y_hat has shape \(1, 2, 3\)"):
+        sequence_loss(np.full((1, 2, 3), 0.5), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="reduce"):
+        sequence_loss(np.full((1, 2), 0.5), np.zeros((1, 2)), reduce="average")
+
+
+def test_params_from_keras_rejects_non_recurrent_layers():
+    dense = keras.layers.Dense(3)
+    dense.build((None, 2))
+    with pytest.raises(ValueError, match="SimpleRNN or keras.layers.LSTM; got Dense"):
+        params_from_keras(dense)
+    gru = keras.layers.GRU(3)
+    with pytest.raises(ValueError, match="got GRU"):
+        params_from_keras(gru)
+
+
+def test_params_from_keras_rejects_other_activations_and_unbuilt_layers():
+    with pytest.raises(ValueError, match="activation 'relu'"):
+        params_from_keras(keras.layers.SimpleRNN(2, activation="relu"))
+    with pytest.raises(ValueError, match="hard_sigmoid"):
+        params_from_keras(keras.layers.LSTM(2, recurrent_activation="hard_sigmoid"))
+    with pytest.raises(ValueError, match="build it first"):
+        params_from_keras(keras.layers.SimpleRNN(2))
+
+
+def test_params_from_keras_dense_head_checks():
+    layer = keras.layers.SimpleRNN(3)
+    layer.build((None, 4, 2))
+    linear = keras.layers.Dense(1)
+    linear.build((None, 3))
+    with pytest.raises(ValueError, match="activation='sigmoid'"):
+        params_from_keras(layer, dense=linear)
+    wrong_width = keras.layers.Dense(1, activation="sigmoid")
+    wrong_width.build((None, 5))
+    with pytest.raises(ValueError, match="takes 5 inputs but the recurrent layer has 3 units"):
+        params_from_keras(layer, dense=wrong_width)
+
+
+def test_params_from_keras_without_bias():
+    batch, time, features, units = 2, 3, 2, 3  # small for test speed
+    x = _random_input(batch, time, features, seed=3)
+    layer = keras.layers.LSTM(units, use_bias=False, return_sequences=True)
+    layer.build((None, None, features))
+    _randomize(layer, seed=3)
+    expected = np.asarray(layer(x))
+
+    params = params_from_keras(layer)
+
+    np.testing.assert_array_equal(params["b_f"], np.zeros((units, 1)))
+    result = lstm_forward(to_book_layout(x), None, params)
+    np.testing.assert_allclose(to_keras_layout(result.a), expected, atol=ATOL, rtol=0)
