@@ -29,6 +29,7 @@ _EXPORTS = {
     "RunResult": "experiment",
     "EpochTimer": "experiment",
     "prepare_data": "experiment",
+    "pad_data": "experiment",
     "train_and_evaluate": "experiment",
     "environment_info": "environment",
 }

@@ -40,8 +40,13 @@ def prepare_data(
     """Load IMDB with the book's vocabulary size and pad every review to the book's length."""
     config = config or BookConfig()
     src = resolve_source("sample" if quick else source)
-    (x_train, y_train), (x_test, y_test) = load_imdb(num_words=config.num_words, source=src)
-    return ImdbData(pad(x_train, maxlen=config.maxlen), y_train, pad(x_test, maxlen=config.maxlen), y_test, src)
+    return pad_data(load_imdb(num_words=config.num_words, source=src), config, src)
+
+
+def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:
+    """Pad the `(x_train, y_train), (x_test, y_test)` of load_imdb to config.maxlen."""
+    (x_train, y_train), (x_test, y_test) = loaded
+    return ImdbData(pad(x_train, maxlen=config.maxlen), y_train, pad(x_test, maxlen=config.maxlen), y_test, source)
 
 
 def validation_split_sizes(n: int, validation_split: float) -> tuple[int, int]:

@@ -1,0 +1,7 @@
+"""python -m chapter12: see chapter12.cli."""
+
+import sys
+
+from chapter12.cli import main
+
+sys.exit(main())

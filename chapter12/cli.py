@@ -1,0 +1,78 @@
+"""Command line: python -m chapter12 reproduce | make-sample."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from chapter12.config import MODEL_KINDS
+from chapter12.errors import Chapter12Error
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes get one line that says what to do, not the whole usage text."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="python -m chapter12", description="Reproduce textbook chapter 12.3 (RNNs on IMDB).")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    rep = sub.add_parser("reproduce", help="execute the chapter's notebooks and write results, summary and figures")
+    rep.add_argument("--out", type=Path, required=True, help="output folder (must be new or empty, or use --overwrite)")
+    rep.add_argument("--quick", action="store_true", help="use the bundled sample of 4,000/2,000 reviews (offline, minutes)")
+    rep.add_argument("--data", metavar="PATH", help="aclImdb_v1.tar.gz, an aclImdb/ folder or imdb.npz (default: "
+                     "$CHAPTER12_DATA, else the Keras download)")
+    rep.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="N", help="one run per seed and model (default: 0)")
+    rep.add_argument("--models", nargs="+", default=["simple_rnn", "lstm"], metavar="KIND",
+                     help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
+    rep.add_argument("--epochs", type=int, help="epochs per run (default: the book's 5)")
+    rep.add_argument("--batch-size", type=int, help="batch size (default: the book's 128)")
+    rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK", help="run only these notebooks: accuracy")
+    rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
+
+    smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
+    smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
+    smp.add_argument("--out", type=Path, default=Path(__file__).parent / "data", help="folder for the sample files")
+    return parser
+
+
+def _run(args) -> int:
+    if args.command == "reproduce":
+        from chapter12.reproduce import NOTEBOOKS, ReproduceOptions, reproduce
+
+        options = ReproduceOptions(
+            out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
+            epochs=args.epochs, batch_size=args.batch_size, only=args.only or list(NOTEBOOKS), overwrite=args.overwrite,
+        )
+        return reproduce(options)
+    if args.command == "make-sample":
+        from chapter12.sample import build_sample
+
+        for path in build_sample(args.archive, args.out):
+            print(f"wrote {path}")
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Chapter12Error as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written to the output folder", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

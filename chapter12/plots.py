@@ -1,0 +1,79 @@
+"""The chapter's figures: training curves and test accuracy against the book's values."""
+
+from __future__ import annotations
+
+from chapter12.config import BOOK_RESULTS
+from chapter12.results import summarize_runs
+
+_COLORS = {"simple_rnn": "tab:orange", "lstm": "tab:blue", "gru": "tab:green", "bidirectional_lstm": "tab:purple"}
+
+
+def plot_training_curves(runs: list[dict]):
+    """Loss and accuracy per epoch, training (solid) and validation (dashed), one line per run."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for metric, ax in zip(("loss", "accuracy"), axes):
+        for r in runs:
+            color = _COLORS.get(r["model"], "gray")
+            epochs = range(1, len(r["history"][metric]) + 1)
+            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8, label=f"{r['model']} train (seed {r['seed']})")
+            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--",
+                    label=f"{r['model']} validation (seed {r['seed']})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{metric}: training (solid) and validation (dashed)")
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if len(runs) <= 4:
+        axes[1].legend(handles, labels, fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_test_accuracy(runs: list[dict]):
+    """Bars of mean test accuracy with ±1 sd error bars and each seed as a dot, beside the book's value."""
+    import matplotlib.pyplot as plt
+
+    summary = summarize_runs(runs)
+    models = list(summary)
+    fig, ax = plt.subplots(figsize=(1.8 + 2.2 * len(models), 4))
+    width = 0.38
+    for i, model in enumerate(models):
+        stats = summary[model]["test_accuracy"]
+        ax.bar(i - width / 2, stats["mean"], width, yerr=stats["sd"] or 0, capsize=6,
+               color=_COLORS.get(model, "gray"), label="reproduced (mean ± sd)" if i == 0 else None)
+        seeds = [r["test_accuracy"] for r in runs if r["model"] == model]
+        ax.plot([i - width / 2] * len(seeds), seeds, "k.", label="one seed" if i == 0 else None)
+        ax.text(i - width / 2, stats["mean"] + (stats["sd"] or 0) + 0.01, f"{stats['mean']:.3f}", ha="center", fontsize=9)
+        if model in BOOK_RESULTS:
+            book = BOOK_RESULTS[model]["test_accuracy"]
+            ax.bar(i + width / 2, book, width, color="lightgray", edgecolor="black", hatch="//",
+                   label="book" if i == 0 else None)
+            ax.text(i + width / 2, book + 0.01, f"{book:.3f}", ha="center", fontsize=9)
+    ax.set_xticks(range(len(models)), models)
+    ax.set_ylim(0.4, 1.0)
+    ax.axhline(0.5, color="gray", linewidth=0.8, linestyle=":")  # chance on balanced labels
+    ax.set_ylabel("test accuracy")
+    n = max((summary[m]["test_accuracy"]["n"] for m in models), default=0)
+    ax.set_title(f"Test accuracy: reproduced ({n} seed{'s' if n != 1 else ''}) vs book")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save_figures(runs: list[dict], folder) -> list:
+    """Draw both figures and save them as PNGs into folder; returns the paths."""
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in (("training_curves.png", plot_training_curves), ("test_accuracy.png", plot_test_accuracy)):
+        fig = draw(runs)
+        fig.savefig(folder / name, dpi=110)
+        plt.close(fig)
+        paths.append(folder / name)
+    return paths

@@ -1,0 +1,270 @@
+"""Run the chapter's notebooks with papermill and gather what they measured.
+
+Everything is written into a fresh folder beside the output folder first and moved into
+place at the end, so an interrupted run never leaves a half-written output folder and never
+replaces a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from chapter12.config import BookConfig, check_model_kind
+from chapter12.errors import Chapter12Error
+from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
+
+KERNEL_NAME = "chapter12-python"
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute: its file, its parameters and the results file it leaves."""
+
+    name: str
+    parameters: dict
+    results_file: str
+
+
+NOTEBOOKS = {"accuracy": ("sentiment_accuracy.ipynb", "accuracy_results.json")}
+
+
+def notebooks_dir() -> Path:
+    """The repository's notebooks/ folder (chapter12 is installed in editable mode from the repository)."""
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    if not folder.is_dir():
+        raise Chapter12Error(
+            f"cannot find the notebooks folder {folder}; install chapter12 from its repository with pip install -e ."
+        )
+    return folder
+
+
+@contextmanager
+def current_interpreter_kernel() -> Iterator[str]:
+    """A temporary Jupyter kernel spec that runs this very interpreter, so no kernel must be registered."""
+    with tempfile.TemporaryDirectory(prefix="chapter12-kernel-") as tmp:
+        spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
+        spec_dir.mkdir(parents=True)
+        spec = {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": f"Python ({sys.executable})",
+            "language": "python",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec))
+        old = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, old]))
+        try:
+            yield KERNEL_NAME
+        finally:
+            if old is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = old
+
+
+@dataclass
+class ReproduceOptions:
+    """What `python -m chapter12 reproduce` was asked to do."""
+
+    out: Path
+    quick: bool = False
+    data: str | None = None
+    seeds: list[int] = field(default_factory=lambda: [0])
+    models: list[str] = field(default_factory=lambda: ["simple_rnn", "lstm"])
+    epochs: int | None = None
+    batch_size: int | None = None
+    only: list[str] = field(default_factory=lambda: list(NOTEBOOKS))
+    overwrite: bool = False
+
+    def config(self) -> BookConfig:
+        """The book's settings with this run's changes, checked."""
+        changes = {k: v for k, v in (("epochs", self.epochs), ("batch_size", self.batch_size)) if v is not None}
+        return BookConfig().replace(**changes)
+
+
+def check_options(options: ReproduceOptions) -> BookConfig:
+    """Validate everything before any work starts; raise Chapter12Error on the first problem."""
+    config = options.config()
+    if not options.models:
+        raise Chapter12Error("no model chosen; pass --models simple_rnn lstm (or others)")
+    for kind in options.models:
+        check_model_kind(kind)
+    if not options.seeds:
+        raise Chapter12Error("no seed chosen; pass --seeds 0 1 2 (whole numbers)")
+    for seed in options.seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise Chapter12Error(f"seed must be a whole number, got {seed!r}")
+    for name in options.only:
+        if name not in NOTEBOOKS:
+            raise Chapter12Error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
+    out = Path(options.out)
+    if out.exists() and not out.is_dir():
+        raise Chapter12Error(f"--out {out} is a file; choose a folder")
+    if out.is_dir() and any(out.iterdir()) and not options.overwrite:
+        raise Chapter12Error(
+            f"--out {out} already holds files from another run; choose a new folder or pass --overwrite to replace it"
+        )
+    return config
+
+
+def check_data(options: ReproduceOptions) -> str | None:
+    """Make sure the data can be read (and the Stanford cache exists) before a kernel starts; returns the source."""
+    from chapter12.data import load_imdb, load_raw, resolve_source
+
+    if options.quick:
+        resolve_source("sample")
+        return "sample"
+    source = resolve_source(options.data)
+    if source.kind == "keras":
+        load_imdb(source=source)  # downloads once into Keras's cache, or fails with a clear line
+        return "keras"
+    load_raw(source)  # builds the cache once, here, with one-line errors
+    return str(source.path.resolve())
+
+
+def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> list[NotebookJob]:
+    jobs = []
+    for name in options.only:
+        filename, results_file = NOTEBOOKS[name]
+        if name == "accuracy":
+            params = {
+                "data_source": source,
+                "quick": options.quick,
+                "models": list(options.models),
+                "seeds": list(options.seeds),
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+                "output_dir": ".",
+                "verbose": 2,
+            }
+        jobs.append(NotebookJob(filename, params, results_file))
+    return jobs
+
+
+def _is_progress(record: logging.LogRecord) -> bool:
+    # Keep what the notebook prints (one line per epoch); drop cell markers and object reprs.
+    message = record.getMessage().strip()
+    record.msg, record.args = message, None
+    return bool(message) and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook", "Input Notebook", "Output Notebook", "Executing:"))
+
+
+def _configure_logging() -> None:
+    # papermill streams the notebook's own output through this logger while a cell runs.
+    logger = logging.getLogger("papermill")
+    if not any(getattr(h, "_chapter12", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("    %(message)s"))
+        handler.addFilter(_is_progress)
+        handler._chapter12 = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
+    """Execute one notebook into folder with papermill; returns its status record."""
+    import papermill as pm
+
+    target = folder / job.name
+    record = {"name": job.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(notebooks_dir() / job.name),
+            str(target),
+            parameters=job.parameters,
+            kernel_name=kernel_name,
+            cwd=str(folder),
+            progress_bar=False,
+            log_output=True,
+        )
+    except pm.PapermillExecutionError as e:
+        record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip())
+    except Exception as e:  # the kernel died or could not start
+        record.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0])
+    record["seconds"] = round(time.perf_counter() - started, 1)
+    return record
+
+
+def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions) -> dict:
+    """Merge the notebooks' result files into one results dict."""
+    runs, environment, configs = [], None, {}
+    for job in jobs:
+        path = folder / job.results_file
+        if not path.exists():
+            continue
+        part = json.loads(path.read_text(encoding="utf-8"))
+        runs.extend(part.get("runs", []))
+        environment = environment or part.get("environment")
+        configs[job.name] = part.get("config")
+    return {
+        "runs": runs,
+        "summary": summarize_runs(runs),
+        "book": book_reference(),
+        "config": config.to_dict() | {
+            "models": list(options.models), "seeds": list(options.seeds), "quick": options.quick, "data": options.data,
+            "notebooks": configs,
+        },
+        "environment": environment,
+        "notebooks": records,
+    }
+
+
+def _finalize(staging: Path, out: Path) -> None:
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(out)
+
+
+def reproduce(options: ReproduceOptions, log=print) -> int:
+    """Execute the chosen notebooks into options.out; returns the exit status (0 ok, 1 a notebook failed)."""
+    config = check_options(options)
+    out = Path(options.out).resolve()
+    source = check_data(options)
+    jobs = _jobs(options, config, source)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    _configure_logging()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the notebooks
+    try:
+        records = []
+        with current_interpreter_kernel() as kernel:
+            for i, job in enumerate(jobs, 1):
+                log(f"[{i}/{len(jobs)}] executing {job.name} (models {', '.join(options.models)}; "
+                    f"seeds {', '.join(map(str, options.seeds))}; {'bundled sample' if options.quick else source})")
+                record = execute_notebook(job, staging, kernel)
+                records.append(record)
+                log(f"[{i}/{len(jobs)}] {job.name}: {record['status']} in {record['seconds']:.0f} s")
+        results = collect(staging, jobs, records, config, options)
+        for record in records:  # point at the folder the files will live in
+            record["path"] = str(out / record["name"])
+        write_json(staging / "results.json", results)
+        write_text(staging / "summary.md", summary_markdown(results))
+        if results["runs"]:
+            from chapter12.plots import save_figures
+
+            save_figures(results["runs"], staging / "figures")
+        _finalize(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log("")
+    log((out / "summary.md").read_text(encoding="utf-8"))
+    log(f"wrote {out}/: results.json, summary.md, figures/, and the executed notebooks")
+    failed = [r for r in records if r["status"] != "ok"]
+    for r in failed:
+        print(f"error: {r['name']} failed ({r['error']}); open {r['path']} to see where", file=sys.stderr)
+    return 1 if failed else 0

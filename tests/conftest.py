@@ -1,0 +1,170 @@
+"""Shared fixtures: tiny IMDB data built inside the test, in every format chapter12 reads.
+
+Everything here is small on purpose (a few dozen reviews, a vocabulary of 60 words) so that
+the data tests run in well under a second each on a 2-core machine.
+"""
+
+import gzip
+import io
+import json
+import os
+import tarfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+# ----------------------------------------------------------------------------- Keras-format npz
+
+N_WORDS = 60  # ranks 1..60: small, yet larger than the num_words cuts the tests use
+N_TRAIN = 30
+N_TEST = 20
+WORDS = [f"w{rank:02d}x" for rank in range(1, N_WORDS + 1)]  # made-up words: rank r -> WORDS[r - 1]
+
+
+def _object_array(lists):
+    # np.array(list_of_lists, dtype=object) would make a 2-D array if all lengths matched;
+    # filling an empty object array keeps it 1-D with one Python list per review, as in imdb.npz.
+    array = np.empty(len(lists), dtype=object)
+    for i, seq in enumerate(lists):
+        array[i] = list(seq)
+    return array
+
+
+def make_keras_reviews(seed=0):
+    """(x_train, y_train, x_test, y_test): Python lists of ranks, lengths 1..40, labels 0/1."""
+    rng = np.random.default_rng(seed)
+
+    def split(n, first_len):
+        # Lengths cycle through 1..40 so that maxlen filters keep some reviews and drop others.
+        lengths = [(first_len + 7 * i) % 40 + 1 for i in range(n)]
+        # Skewed ranks (small ranks more frequent), as real word ranks are.
+        xs = [[int(min(N_WORDS, 1 + rng.geometric(0.08))) for _ in range(k)] for k in lengths]
+        ys = np.array([i % 2 for i in range(n)], dtype=np.int64)
+        rng.shuffle(ys)
+        return xs, ys
+
+    x_train, y_train = split(N_TRAIN, 0)
+    x_test, y_test = split(N_TEST, 3)
+    return x_train, y_train, x_test, y_test
+
+
+def write_keras_npz(path, x_train, y_train, x_test, y_test, word_index=True):
+    """Write an imdb.npz as Keras's file is written (object arrays, hence pickled) and its word index."""
+    np.savez(
+        path,
+        x_train=_object_array(x_train),
+        y_train=np.asarray(y_train),
+        x_test=_object_array(x_test),
+        y_test=np.asarray(y_test),
+    )
+    if word_index:
+        index = {word: rank for rank, word in enumerate(WORDS, start=1)}
+        (path.parent / "imdb_word_index.json").write_text(json.dumps(index), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny_reviews():
+    """The lists behind `tiny_npz`, for tests that want to check values by hand."""
+    return make_keras_reviews()
+
+
+@pytest.fixture
+def tiny_npz(tmp_path, tiny_reviews):
+    """A Keras-format imdb.npz (30 train / 20 test reviews) with imdb_word_index.json beside it."""
+    folder = tmp_path / "keras_npz"
+    folder.mkdir()
+    return write_keras_npz(folder / "imdb.npz", *tiny_reviews)
+
+
+# ----------------------------------------------------------------------------- Stanford layout
+
+# (split, label folder, file name, text). A handful of short reviews: small for test speed.
+# "movie" is the most frequent training word (7 times), "the" second (6 times) -- see
+# test_ranks_follow_training_frequency. "zyzzyva" and "quux" only appear in the test split.
+STANFORD_REVIEWS = [
+    ("train", "pos", "0_9.txt", "A great movie!<br /><br />I don't think the movie was long. Movie, MOVIE."),
+    ("train", "pos", "1_8.txt", "Loved the acting; it's a GREAT movie."),
+    ("train", "pos", "2_10.txt", "The best film. Don't miss it!"),
+    ("train", "neg", "0_1.txt", "Bad movie.<br />The plot didn't work."),
+    ("train", "neg", "1_2.txt", "Boring, boring film; the worst movie."),
+    ("train", "neg", "2_3.txt", "I didn't like the acting (at all)."),
+    ("test", "pos", "0_7.txt", "A great film, zyzzyva!<br />Loved it."),
+    ("test", "pos", "1_9.txt", "The movie's music: great."),
+    ("test", "neg", "0_4.txt", "Bad, bad quux movie."),
+    ("test", "neg", "1_1.txt", "The worst acting I have seen."),
+]
+
+
+def write_stanford_folder(root, reviews=STANFORD_REVIEWS):
+    """Write reviews as <root>/aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt; return the aclImdb folder."""
+    acl = root / "aclImdb"
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            (acl / split / label).mkdir(parents=True, exist_ok=True)
+    for split, label, name, text in reviews:
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (acl / split / label / name).write_bytes(data)
+    # Stanford's archive holds more than the labelled reviews; these must be ignored.
+    (acl / "README").write_text("Large Movie Review Dataset v1.0\n")
+    (acl / "train" / "urls_pos.txt").write_text("http://example.com/\n")
+    return acl
+
+
+def _add_bytes(archive, name, data, **fields):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 0  # fixed, so the archive's bytes (and its cache key) are reproducible
+    for key, value in fields.items():
+        setattr(info, key, value)
+    archive.addfile(info, io.BytesIO(data))
+
+
+def pack_stanford_targz(path, reviews=STANFORD_REVIEWS, extra_members=()):
+    """Pack reviews into a gzipped tar laid out as aclImdb_v1.tar.gz; extra_members are
+    (name, bytes, {TarInfo fields}) added after the reviews. Reproducible bytes (mtime 0)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        for folder in ("aclImdb", "aclImdb/train", "aclImdb/test"):
+            _add_bytes(archive, folder, b"", type=tarfile.DIRTYPE, mode=0o755)
+        _add_bytes(archive, "aclImdb/README", b"Large Movie Review Dataset v1.0\n")
+        for split, label, name, text in reviews:
+            data = text if isinstance(text, bytes) else text.encode("utf-8")
+            _add_bytes(archive, f"aclImdb/{split}/{label}/{name}", data)
+        for name, data, fields in extra_members:
+            _add_bytes(archive, name, data, **fields)
+    path.write_bytes(gzip.compress(buffer.getvalue(), mtime=0))
+    return path
+
+
+@pytest.fixture
+def tiny_stanford(tmp_path):
+    """The aclImdb/ folder of STANFORD_REVIEWS (train and test, pos and neg)."""
+    return write_stanford_folder(tmp_path / "stanford")
+
+
+@pytest.fixture
+def tiny_targz(tmp_path):
+    """The same reviews as `tiny_stanford`, packed as aclImdb_v1.tar.gz."""
+    return pack_stanford_targz(tmp_path / "aclImdb_v1.tar.gz")
+
+
+@pytest.fixture
+def make_targz(tmp_path):
+    """A function (name, reviews=..., extra_members=...) -> path of a fresh .tar.gz in tmp_path."""
+
+    def make(name="aclImdb_v1.tar.gz", reviews=STANFORD_REVIEWS, extra_members=()):
+        return pack_stanford_targz(tmp_path / name, reviews, extra_members)
+
+    return make
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A private CHAPTER12_CACHE folder, so the user's own cache is never read or written."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CHAPTER12_CACHE", str(folder))
+    monkeypatch.delenv("CHAPTER12_DATA", raising=False)
+    return folder

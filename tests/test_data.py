@@ -1,0 +1,662 @@
+"""Tests for chapter12.data (and chapter12.safe_npz) on tiny data built in the test.
+
+Every source is a few dozen reviews (see conftest.py), small for test speed. Any test that may
+touch the Stanford cache uses the `cache` fixture, which points CHAPTER12_CACHE at tmp_path.
+"""
+
+import gzip
+import io
+import json
+import os
+import pickle
+import re
+import tarfile
+import urllib.error
+import zipfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+import chapter12.data as data_module
+from chapter12.data import (
+    DATA_ENV,
+    DataSource,
+    decode_review,
+    get_word_index,
+    load_imdb,
+    load_raw,
+    pad,
+    resolve_source,
+    tokenize,
+)
+from chapter12.errors import Chapter12Error
+
+from conftest import STANFORD_REVIEWS, WORDS, make_keras_reviews, pack_stanford_targz, write_keras_npz
+
+keras = pytest.importorskip("keras")
+keras_imdb = pytest.importorskip("keras.src.datasets.imdb")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def assert_same_imdb(ours, theirs):
+    """Both results as Keras returns them: same lengths, same reviews as lists, same labels and dtype."""
+    (x_train, y_train), (x_test, y_test) = ours
+    (k_x_train, k_y_train), (k_x_test, k_y_test) = theirs
+    for x, kx, y, ky in ((x_train, k_x_train, y_train, k_y_train), (x_test, k_x_test, y_test, k_y_test)):
+        assert len(x) == len(kx)
+        assert [list(seq) for seq in x] == [list(seq) for seq in kx]
+        assert x.dtype == kx.dtype == object
+        np.testing.assert_array_equal(y, ky)
+        assert y.dtype == ky.dtype
+
+
+def keras_load(monkeypatch, npz_path, **kwargs):
+    """keras.datasets.imdb.load_data on a local file: get_file (which would download) returns it."""
+    monkeypatch.setattr(keras_imdb, "get_file", lambda *args, **kw: str(npz_path))
+    return keras_imdb.load_data(**kwargs)
+
+
+def _words_of(split):
+    return [tokenize(text) for s, _, _, text in STANFORD_REVIEWS if s == split]
+
+
+# ----------------------------------------------------------------------------- equality with Keras
+
+KERAS_KWARGS = [
+    dict(num_words=2500),  # chapter12's default vocabulary; Keras's default is None, so both get it
+    dict(num_words=20),
+    dict(num_words=None),
+    dict(num_words=2500, skip_top=5),
+    dict(num_words=2500, maxlen=15),
+    dict(num_words=2500, seed=0),
+    dict(num_words=2500, seed=7),
+    dict(num_words=2500, start_char=None),
+    dict(num_words=20, oov_char=None),
+    dict(num_words=2500, index_from=0),
+    dict(num_words=20, skip_top=4, maxlen=25, seed=7),
+    dict(num_words=30, start_char=None, oov_char=None, index_from=0),
+    dict(num_words=None, maxlen=20, oov_char=None, seed=0),
+    dict(num_words=12, index_from=5, start_char=3, oov_char=4, skip_top=6),
+]
+
+
+@pytest.mark.parametrize("kwargs", KERAS_KWARGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_npz_matches_keras_load_data(tiny_npz, monkeypatch, kwargs):
+    ours = load_imdb(source=tiny_npz, **kwargs)
+    theirs = keras_load(monkeypatch, tiny_npz, **kwargs)
+    assert_same_imdb(ours, theirs)
+
+
+def test_equality_check_has_teeth(tiny_npz, monkeypatch):
+    # A different seed must be told apart by assert_same_imdb, else the test above proves nothing.
+    ours = load_imdb(source=tiny_npz, num_words=2500, seed=1)
+    theirs = keras_load(monkeypatch, tiny_npz, num_words=2500, seed=2)
+    with pytest.raises(AssertionError):
+        assert_same_imdb(ours, theirs)
+
+
+def test_npz_values_follow_keras_conventions(tiny_npz, tiny_reviews):
+    (x_train, y_train), (x_test, _) = load_imdb(source=tiny_npz, num_words=20)
+    x_raw = tiny_reviews[0]
+    assert len(x_train) == len(x_raw) and len(x_test) == len(tiny_reviews[2])
+    assert all(seq[0] == 1 for seq in x_train)  # start marker
+    assert max(max(seq) for seq in x_train) == 19  # num_words=20 keeps indices < 20
+    assert any(2 in seq for seq in x_train)  # words cut by num_words became the OOV marker
+    # Shuffling keeps each review with its label: the multiset of (length, label) pairs is unchanged.
+    raw_pairs = sorted((len(s) + 1, int(y)) for s, y in zip(x_raw, tiny_reviews[1]))
+    assert sorted((len(s), int(y)) for s, y in zip(x_train, y_train)) == raw_pairs
+
+
+def test_stanford_source_matches_keras_on_the_same_ranks(tiny_targz, cache, tmp_path, monkeypatch):
+    # The Stanford path's ranks, written as a Keras imdb.npz, must give what Keras gives.
+    raw = load_raw(tiny_targz)
+    npz = write_keras_npz(
+        tmp_path / "from_stanford.npz",
+        raw.x_train.to_lists(), raw.y_train, raw.x_test.to_lists(), raw.y_test, word_index=False,
+    )
+    for kwargs in (dict(num_words=2500), dict(num_words=6, seed=3, maxlen=12)):
+        assert_same_imdb(load_imdb(source=tiny_targz, **kwargs), keras_load(monkeypatch, npz, **kwargs))
+
+
+# ----------------------------------------------------------------------------- Stanford reviews
+
+
+def test_folder_and_archive_give_identical_results(tiny_stanford, tiny_targz, cache):
+    from_folder = load_imdb(source=tiny_stanford, num_words=2500)
+    from_archive = load_imdb(source=tiny_targz, num_words=2500)
+    assert_same_imdb(from_folder, from_archive)
+    assert get_word_index(tiny_stanford) == get_word_index(tiny_targz)
+    # The folder above aclImdb/ is accepted too.
+    assert_same_imdb(load_imdb(source=tiny_stanford.parent, num_words=2500), from_folder)
+
+
+def test_ranks_follow_training_frequency(tiny_targz, cache):
+    index = get_word_index(tiny_targz)
+    counts = {}
+    for words in _words_of("train"):
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    assert set(index) == set(counts)
+    assert sorted(index.values()) == list(range(1, len(counts) + 1))
+    assert index["movie"] == 1 and index["the"] == 2  # 7 and 6 occurrences
+    # More frequent words rank first; ties in alphabetical order.
+    by_rank = sorted(index, key=index.get)
+    assert by_rank == sorted(counts, key=lambda w: (-counts[w], w))
+    # With index_from=3 the most frequent word is index 4, and every training review that has it shows it.
+    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
+    assert sum(seq.count(4) for seq in x_train) == counts["movie"]
+
+
+def test_test_only_words_are_skipped(tiny_targz, cache):
+    index = get_word_index(tiny_targz)
+    assert "zyzzyva" not in index and "quux" not in index
+    _, (x_test, _) = load_imdb(source=tiny_targz, num_words=2500)
+    decoded = sorted(decode_review(seq, index) for seq in x_test)
+    # "Bad, bad quux movie." -> quux is dropped (not turned into [OOV]).
+    assert "[START] bad bad movie" in decoded
+    assert not any("[OOV]" in text for text in decoded)
+    lengths = sorted(len(seq) for seq in x_test)
+    expected = sorted(1 + sum(w in index for w in words) for words in _words_of("test"))
+    assert lengths == expected
+
+
+def test_tokenize():
+    assert tokenize("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "really"]
+    assert tokenize("It's the film's end;<BR />'quoted' -- a_b 42") == ["it's", "the", "film's", "end", "quoted", "a", "b", "42"]
+    assert "br" not in tokenize("one<br />two<br /><br />three")
+    assert tokenize("") == []
+
+
+def test_decode_review_round_trips_words(tiny_targz, cache):
+    index = get_word_index(tiny_targz)
+    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
+    decoded = sorted(decode_review(seq, index) for seq in x_train)
+    assert decoded == sorted("[START] " + " ".join(words) for words in _words_of("train"))
+    # Words cut by num_words show as [OOV]; padding as [PAD].
+    (x_small, _), _ = load_imdb(source=tiny_targz, num_words=6)  # indices 4, 5: "movie", "the"
+    texts = [decode_review(seq, index) for seq in pad(x_small, maxlen=20)]
+    assert all(t.split()[0] == "[PAD]" for t in texts)  # every review is shorter than 20 here
+    assert all(set(t.split()) <= {"[PAD]", "[START]", "[OOV]", "movie", "the"} for t in texts)
+    assert any("[OOV]" in t for t in texts)
+
+
+def test_decode_review_takes_source(tiny_npz):
+    seq = [1, 2, 0, 4, 5, 63]  # index_from=3: 4 -> rank 1, 63 -> rank 60
+    assert decode_review(seq, source=tiny_npz) == f"[START] [OOV] [PAD] {WORDS[0]} {WORDS[1]} {WORDS[59]}"
+
+
+def test_get_word_index_npz_reads_json_beside_it(tiny_npz):
+    assert get_word_index(tiny_npz) == {w: r for r, w in enumerate(WORDS, start=1)}
+
+
+def test_get_word_index_npz_without_json(tmp_path, tiny_reviews):
+    npz = write_keras_npz(tmp_path / "imdb.npz", *tiny_reviews, word_index=False)
+    with pytest.raises(Chapter12Error, match="imdb_word_index.json"):
+        get_word_index(npz)
+
+
+def test_get_word_index_sample():
+    index = get_word_index("sample")
+    assert index["the"] == 1
+    assert len(index) > 10_000
+    assert sorted(index.values())[:3] == [1, 2, 3]
+
+
+def test_word_index_json_that_does_not_parse(tiny_npz):
+    (tiny_npz.parent / "imdb_word_index.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(Chapter12Error, match="not valid JSON"):
+        get_word_index(tiny_npz)
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def _cache_files(folder):
+    return sorted(p for p in folder.iterdir() if p.suffix == ".npz")
+
+
+def test_second_load_is_served_from_cache(tiny_targz, cache, monkeypatch):
+    first = load_imdb(source=tiny_targz, num_words=2500)
+    first_index = get_word_index(tiny_targz)
+    assert len(_cache_files(cache)) == 1
+
+    def refuse(path):
+        raise AssertionError("prepare_stanford was called although the cache holds the data")
+
+    monkeypatch.setattr(data_module, "prepare_stanford", refuse)
+    assert_same_imdb(load_imdb(source=tiny_targz, num_words=2500), first)
+    assert get_word_index(tiny_targz) == first_index
+
+
+def test_folder_source_is_cached_too(tiny_stanford, cache, monkeypatch):
+    first = load_imdb(source=tiny_stanford, num_words=2500)
+    monkeypatch.setattr(data_module, "prepare_stanford", lambda path: pytest.fail("cache not used"))
+    assert_same_imdb(load_imdb(source=tiny_stanford, num_words=2500), first)
+
+
+def test_changed_archive_gets_its_own_cache(make_targz, cache):
+    original = make_targz("a.tar.gz")
+    changed_reviews = [
+        (s, l, n, "Terrible terrible terrible acting." if n == "0_9.txt" and s == "train" else t)
+        for s, l, n, t in STANFORD_REVIEWS
+    ]
+    changed = make_targz("b.tar.gz", reviews=changed_reviews)
+    a = load_imdb(source=original, num_words=2500)
+    b = load_imdb(source=changed, num_words=2500)
+    assert len(_cache_files(cache)) == 2
+    assert [list(s) for s in a[0][0]] != [list(s) for s in b[0][0]]
+    assert "terrible" in get_word_index(changed) and "terrible" not in get_word_index(original)
+    # Same name, new content: still not served the old data.
+    original.write_bytes(changed.read_bytes())
+    assert_same_imdb(load_imdb(source=original, num_words=2500), b)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "overwrite_middle", "garbage", "empty"])
+def test_damaged_cache_is_rebuilt(tiny_targz, cache, damage):
+    first = load_imdb(source=tiny_targz, num_words=2500)
+    first_index = get_word_index(tiny_targz)
+    (cache_file,) = _cache_files(cache)
+    content = cache_file.read_bytes()
+    if damage == "truncate":
+        cache_file.write_bytes(content[: len(content) // 2])
+    elif damage == "overwrite_middle":
+        middle = len(content) // 2
+        cache_file.write_bytes(content[:middle] + bytes(b ^ 0xFF for b in content[middle : middle + 64]) + content[middle + 64 :])
+    elif damage == "garbage":
+        cache_file.write_bytes(b"PK\x03\x04 this is not a zip file at all")
+    else:
+        cache_file.write_bytes(b"")
+    assert_same_imdb(load_imdb(source=tiny_targz, num_words=2500), first)
+    assert get_word_index(tiny_targz) == first_index
+    # Rebuilt in place: a sound cache again (np.savez stamps the time, so not byte for byte).
+    with np.load(cache_file, allow_pickle=False) as f:
+        assert str(f["fingerprint"]) == data_module.source_fingerprint(tiny_targz)
+
+
+def test_cache_with_wrong_fingerprint_is_not_used(make_targz, cache):
+    a = make_targz("a.tar.gz")
+    load_imdb(source=a, num_words=2500)
+    (cache_a,) = _cache_files(cache)
+    reviews_b = STANFORD_REVIEWS[:-1]  # one test review fewer
+    b = make_targz("b.tar.gz", reviews=reviews_b)
+    cache_b, _ = data_module.cache_path_for(b)
+    # Put a's cache under b's name: the fingerprint inside it does not match, so it is rebuilt.
+    cache_b.write_bytes(cache_a.read_bytes())
+    _, (x_test, _) = load_imdb(source=b, num_words=2500)
+    assert len(x_test) == sum(1 for s, *_ in reviews_b if s == "test")
+
+
+@pytest.mark.xfail(
+    reason="BUG: an empty vocabulary is cached as b'' and read back as [''] ('' .split('\\n')), "
+    "so the cached word index is {'': 1} where the first load gave {}",
+    raises=AssertionError,
+    strict=True,
+)
+def test_cached_word_index_equals_first_for_wordless_training_set(make_targz, cache):
+    # Training reviews with no word at all (punctuation only): an edge case, but a valid archive.
+    reviews = [
+        ("train", "pos", "0_9.txt", "!!! ..."),
+        ("train", "neg", "0_1.txt", "?"),
+        ("test", "pos", "0_9.txt", "Good."),
+        ("test", "neg", "0_1.txt", "Bad."),
+    ]
+    archive = make_targz(reviews=reviews)
+    first = get_word_index(archive)  # built and cached
+    assert first == {}
+    assert get_word_index(archive) == first  # served from the cache
+
+
+def test_cache_holds_no_pickles_and_no_part_files(tiny_targz, cache):
+    load_imdb(source=tiny_targz, num_words=2500)
+    (cache_file,) = _cache_files(cache)
+    with np.load(cache_file, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}  # would raise on any object (pickled) array
+    assert all(a.dtype != object for a in arrays.values())
+    assert list(cache.glob("*.part")) == [] and list(cache.glob(".*.part")) == []
+    assert cache_file.parent == cache  # CHAPTER12_CACHE is honoured
+
+
+def test_cache_write_failure_still_returns_data(tiny_targz, tmp_path, monkeypatch, capsys):
+    # A cache location that cannot be a folder (it is a file): the data still loads.
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    monkeypatch.setenv("CHAPTER12_CACHE", str(blocker))
+    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
+    assert len(x_train) == 6
+    assert "could not write the cache" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- bundled sample
+
+
+def test_sample_loads_without_environment(monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    (x_train, y_train), (x_test, y_test) = load_imdb(source="sample")
+    assert (len(x_train), len(y_train), len(x_test), len(y_test)) == (4000, 4000, 2000, 2000)
+    assert np.bincount(y_train).tolist() == [2000, 2000]
+    assert np.bincount(y_test).tolist() == [1000, 1000]
+    assert all(seq[0] == 1 for seq in x_train[:50])
+    assert max(max(seq) for seq in x_train) < 2500  # chapter12's default num_words
+
+
+def test_sample_first_review_decodes_to_words(monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    (x_train, _), _ = load_imdb(source="sample")
+    text = decode_review(x_train[0], source="sample")
+    words = text.split()
+    assert words[0] == "[START]"
+    assert "[?]" not in words
+    real = [w for w in words if not w.startswith("[")]
+    assert len(real) > len(words) / 2
+    assert all(re.fullmatch(r"[^\W_]+(?:'[^\W_]+)*", w) for w in real)
+
+
+# ----------------------------------------------------------------------------- pad
+
+
+def test_pad_defaults_keep_last_words_and_pad_in_front():
+    long_review = list(range(1, 151))
+    short_review = [7, 8, 9]
+    padded = pad([long_review, short_review])
+    assert padded.shape == (2, 100)  # the book's maxlen
+    assert padded[0].tolist() == long_review[-100:]  # truncating='pre' keeps the LAST words
+    assert padded[1].tolist() == [0] * 97 + short_review
+
+
+def test_pad_truncating_post_keeps_first_words():
+    padded = pad([list(range(1, 21))], maxlen=5, truncating="post")
+    assert padded.tolist() == [[1, 2, 3, 4, 5]]
+
+
+@pytest.mark.parametrize("maxlen", [0, -1])
+def test_pad_rejects_non_positive_maxlen(maxlen):
+    with pytest.raises(Chapter12Error, match="maxlen"):
+        pad([[1, 2]], maxlen=maxlen)
+
+
+def test_pad_rejects_unknown_choices():
+    with pytest.raises(Chapter12Error, match="truncating"):
+        pad([[1, 2]], truncating="middle")
+
+
+# ----------------------------------------------------------------------------- resolve_source
+
+
+def test_resolve_source_missing_path(tmp_path):
+    with pytest.raises(Chapter12Error) as info:
+        resolve_source(tmp_path / "nowhere" / "imdb.npz")
+    assert "--data" in str(info.value) and "--quick" in str(info.value)
+    assert "does not exist" in str(info.value)
+
+
+def test_resolve_source_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(Chapter12Error, match="empty"):
+        resolve_source(tmp_path / "empty")
+
+
+def test_resolve_source_folder_with_train_but_no_test(tmp_path):
+    (tmp_path / "aclImdb" / "train" / "pos").mkdir(parents=True)
+    with pytest.raises(Chapter12Error, match="no test/"):
+        resolve_source(tmp_path / "aclImdb")
+
+
+def test_resolve_source_text_file_is_not_imdb(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, these are not reviews\n")
+    with pytest.raises(Chapter12Error, match="not IMDB data"):
+        resolve_source(path)
+
+
+def test_resolve_source_kinds(tiny_npz, tiny_stanford, tiny_targz, tmp_path):
+    assert resolve_source("sample") == DataSource("sample")
+    assert resolve_source("keras") == DataSource("keras")
+    assert resolve_source(tiny_npz) == DataSource("npz", tiny_npz)
+    assert resolve_source(str(tiny_stanford.parent)) == DataSource("stanford", tiny_stanford)
+    assert resolve_source(tiny_targz) == DataSource("stanford", tiny_targz)
+    # Recognised by content when the name says nothing.
+    renamed = tmp_path / "download"
+    renamed.write_bytes(tiny_targz.read_bytes())
+    assert resolve_source(renamed).kind == "stanford"
+    renamed_npz = tmp_path / "download2"
+    renamed_npz.write_bytes(tiny_npz.read_bytes())
+    assert resolve_source(renamed_npz).kind == "npz"
+
+
+def test_resolve_source_uses_environment(tiny_npz, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tiny_npz))
+    assert resolve_source(None) == DataSource("npz", tiny_npz)
+    (x_train, _), _ = load_imdb(num_words=2500)  # no source: the environment's file
+    assert len(x_train) == 30
+
+
+def test_resolve_source_defaults_to_keras(monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    assert resolve_source(None) == DataSource("keras")
+    assert resolve_source("") == DataSource("keras")
+
+
+# ----------------------------------------------------------------------------- safety: npz
+
+
+class _RunsShell:
+    """Pickles as a call to os.system: what a tampered imdb.npz could hold."""
+
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        return (os.system, (self.command,))
+
+
+def _npy_member_with_pickle(payload) -> bytes:
+    # An .npy header that announces an object array, followed by an arbitrary pickle.
+    buffer = io.BytesIO()
+    header = {"descr": "|O", "fortran_order": False, "shape": (1,)}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    buffer.write(pickle.dumps(payload, protocol=2))
+    return buffer.getvalue()
+
+
+def _evil_npz(path, marker, how):
+    x_test = np.empty(1, dtype=object)
+    x_test[0] = [1, 2]
+    members = {"y_train.npy": np.array([0], dtype=np.int64), "x_test.npy": x_test, "y_test.npy": np.array([1])}
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, array in members.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array, allow_pickle=True)
+            zf.writestr(name, buffer.getvalue())
+        if how == "inside_array":
+            evil = np.empty(1, dtype=object)
+            evil[0] = _RunsShell(f"touch {marker}")
+            buffer = io.BytesIO()
+            np.save(buffer, evil, allow_pickle=True)
+            zf.writestr("x_train.npy", buffer.getvalue())
+        else:
+            zf.writestr("x_train.npy", _npy_member_with_pickle(_RunsShell(f"touch {marker}")))
+    return path
+
+
+@pytest.mark.parametrize("how", ["inside_array", "whole_member"])
+def test_npz_with_code_running_pickle_is_refused(tmp_path, how):
+    marker = tmp_path / "MARKER"
+    evil = _evil_npz(tmp_path / "imdb.npz", marker, how)
+    with pytest.raises(Chapter12Error, match="refusing"):
+        load_imdb(source=evil, num_words=2500)
+    with pytest.raises(Chapter12Error):
+        load_raw(evil)
+    assert not marker.exists()
+
+
+def test_evil_npz_payload_is_live(tmp_path):
+    # The payload above really runs when loaded naively, so the test above would catch a regression.
+    marker = tmp_path / "MARKER"
+    evil = _evil_npz(tmp_path / "imdb.npz", marker, "inside_array")
+    with np.load(evil, allow_pickle=True) as f:
+        f["x_train"]
+    assert marker.exists()
+
+
+def test_npz_missing_keys(tmp_path):
+    path = tmp_path / "imdb.npz"
+    np.savez(path, x_train=np.array([[1, 2]]), y_train=np.array([0]))
+    with pytest.raises(Chapter12Error, match="x_test"):
+        load_imdb(source=path, num_words=2500)
+
+
+@pytest.mark.parametrize("labels", [[0, 2, 1], [0, -1, 1]])
+def test_npz_labels_other_than_0_1(tmp_path, labels):
+    x_train, _, x_test, y_test = make_keras_reviews()
+    path = write_keras_npz(tmp_path / "imdb.npz", x_train[:3], np.array(labels), x_test, y_test)
+    with pytest.raises(Chapter12Error, match="labels 0 and 1"):
+        load_imdb(source=path, num_words=2500)
+
+
+def test_npz_float_labels_refused(tmp_path):
+    x_train, y_train, x_test, y_test = make_keras_reviews()
+    path = write_keras_npz(tmp_path / "imdb.npz", x_train, y_train.astype(float) + 0.5, x_test, y_test)
+    with pytest.raises(Chapter12Error, match="labels 0 and 1"):
+        load_imdb(source=path, num_words=2500)
+
+
+def test_npz_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "imdb.npz"
+    path.write_bytes(b"PK\x03\x04 truncated download")
+    with pytest.raises(Chapter12Error, match="cannot read"):
+        load_imdb(source=path, num_words=2500)
+
+
+# ----------------------------------------------------------------------------- safety: archives
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../evil.txt", "aclImdb/../../x", "aclImdb/train/pos/../../../../3_9.txt", "/tmp/aclImdb/train/pos/3_9.txt"],
+)
+def test_archive_member_outside_folder_is_refused(make_targz, cache, tmp_path, name):
+    archive = make_targz(extra_members=[(name, b"A great movie.", {})])
+    with pytest.raises(Chapter12Error, match="outside"):
+        load_imdb(source=archive, num_words=2500)
+    assert not (tmp_path.parent / "evil.txt").exists() and not (tmp_path / "x").exists()
+    assert not cache.exists() or _cache_files(cache) == []  # nothing was cached from it
+
+
+@pytest.mark.parametrize("link_type", ["SYMTYPE", "LNKTYPE"])
+def test_archive_link_member_is_refused(make_targz, cache, link_type):
+    fields = {"type": getattr(tarfile, link_type), "linkname": "/etc/passwd"}
+    archive = make_targz(extra_members=[("aclImdb/train/pos/9_9.txt", b"", fields)])
+    with pytest.raises(Chapter12Error, match="link"):
+        load_imdb(source=archive, num_words=2500)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.5, 0.9])
+def test_truncated_archive_is_refused(tiny_targz, cache, fraction):
+    content = tiny_targz.read_bytes()
+    tiny_targz.write_bytes(content[: int(len(content) * fraction)])
+    with pytest.raises(Chapter12Error, match="aclImdb_v1.tar.gz"):
+        load_imdb(source=tiny_targz, num_words=2500)
+
+
+@pytest.mark.xfail(
+    reason="BUG: a .tar.gz cut inside its gzip header (3 bytes) escapes as TypeError from tarfile, "
+    "which _iter_archive does not catch",
+    raises=TypeError,
+    strict=True,
+)
+def test_archive_cut_inside_gzip_header_is_refused(tiny_targz, cache):
+    tiny_targz.write_bytes(tiny_targz.read_bytes()[:3])
+    with pytest.raises(Chapter12Error):
+        load_imdb(source=tiny_targz, num_words=2500)
+
+
+@pytest.mark.xfail(
+    reason="BUG: a .tar.gz truncated at some points (where the cut falls on a tar header) loads "
+    "silently with fewer reviews; tarfile's stream mode treats the cut as the end of the archive",
+    raises=AssertionError,
+    strict=True,
+)
+def test_truncated_archive_never_loads_partial_data(tiny_targz, cache, tmp_path):
+    content = tiny_targz.read_bytes()
+    full = load_raw(tiny_targz)
+    partial = []
+    # Every cut after the gzip header (the header cut is the test above). ~600 tiny loads.
+    for cut in range(10, len(content)):
+        path = tmp_path / f"cut_{cut}.tar.gz"
+        path.write_bytes(content[:cut])
+        try:
+            raw, _ = data_module.prepare_stanford(path)  # no cache: each cut is read afresh
+        except Chapter12Error:
+            continue
+        if (len(raw.x_train), len(raw.x_test)) != (len(full.x_train), len(full.x_test)):
+            partial.append((cut, len(raw.x_train), len(raw.x_test)))
+    assert partial == [], f"cuts that loaded partial data (cut, n_train, n_test): {partial[:5]}"
+
+
+def test_gzip_that_is_not_a_tar(tmp_path, cache):
+    path = tmp_path / "aclImdb_v1.tar.gz"
+    path.write_bytes(gzip.compress(b"just some text, not a tar archive" * 20))
+    with pytest.raises(Chapter12Error, match="tar archive"):
+        load_imdb(source=path, num_words=2500)
+
+
+def test_invalid_utf8_review_loads(tmp_path, cache):
+    reviews = list(STANFORD_REVIEWS) + [("train", "pos", "7_9.txt", b"Superb\xff\xfe acting, caf\xe9 scene.")]
+    archive = pack_stanford_targz(tmp_path / "aclImdb_v1.tar.gz", reviews)
+    index = get_word_index(archive)
+    assert "superb" in index and "scene" in index and "caf" in index
+    assert not any("\ufffd" in w for w in index)  # the invalid bytes form no word
+    (x_train, _), _ = load_imdb(source=archive, num_words=2500)
+    assert len(x_train) == 7
+    decoded = [decode_review(seq, index) for seq in x_train]
+    assert "[START] superb acting caf scene" in decoded
+
+
+# ----------------------------------------------------------------------------- Keras download failure
+
+
+@pytest.mark.parametrize(
+    "error", [urllib.error.URLError("[Errno -3] Temporary failure in name resolution"), OSError("No space left")]
+)
+def test_keras_download_failure_names_the_way_out(monkeypatch, error):
+    import keras.datasets.imdb as public_imdb
+
+    def fail(**kwargs):
+        raise error
+
+    monkeypatch.setattr(public_imdb, "load_data", fail)
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    with pytest.raises(Chapter12Error) as info:
+        load_imdb(source="keras")
+    assert "--data" in str(info.value) and "--quick" in str(info.value)
+    with pytest.raises(Chapter12Error):
+        load_imdb()  # the default source is the Keras download
+
+
+def test_keras_word_index_failure(monkeypatch):
+    import keras.datasets.imdb as public_imdb
+
+    def fail(*args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(public_imdb, "get_word_index", fail)
+    with pytest.raises(Chapter12Error, match="--quick"):
+        get_word_index("keras")
+
+
+def test_keras_source_passes_arguments_through(monkeypatch):
+    import keras.datasets.imdb as public_imdb
+
+    seen = {}
+
+    def fake(**kwargs):
+        seen.update(kwargs)
+        return "sentinel"
+
+    monkeypatch.setattr(public_imdb, "load_data", fake)
+    assert load_imdb(source="keras", maxlen=50, seed=3) == "sentinel"
+    assert seen == dict(num_words=2500, skip_top=0, maxlen=50, seed=3, start_char=1, oov_char=2, index_from=3)

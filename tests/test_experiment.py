@@ -1,0 +1,215 @@
+"""Tests for chapter12.experiment: one training run on tiny random data, and the settings' checks.
+
+The data are 64 training and 32 test "reviews" of 10 word indices below 50, and the models have
+4 units and 4-dimensional embeddings: small for test speed (a run takes about 2 s on 2 cores).
+"""
+
+import json
+import math
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+from chapter12.config import BookConfig
+from chapter12.data import DATA_ENV, DataSource
+from chapter12.errors import Chapter12Error
+from chapter12.experiment import ImdbData, RunResult, prepare_data, train_and_evaluate, validation_split_sizes
+
+keras = pytest.importorskip("keras")
+
+N_TRAIN, N_TEST, MAXLEN, NUM_WORDS = 64, 32, 10, 50  # small for test speed
+# Tiny model, 2 epochs, batch 16: small for test speed (4 steps per epoch).
+TINY = BookConfig(num_words=NUM_WORDS, maxlen=MAXLEN, units=4, embedding_dim=4, epochs=2, batch_size=16)
+HISTORY_KEYS = {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+def make_data(seed=0, n_train=N_TRAIN, n_test=N_TEST):
+    rng = np.random.default_rng(seed)
+    return ImdbData(
+        x_train=rng.integers(1, NUM_WORDS, size=(n_train, MAXLEN)).astype("int32"),
+        y_train=rng.integers(0, 2, size=n_train),
+        x_test=rng.integers(1, NUM_WORDS, size=(n_test, MAXLEN)).astype("int32"),
+        y_test=rng.integers(0, 2, size=n_test),
+        source=DataSource("sample"),
+    )
+
+
+def run(seed=0, kind="simple_rnn", config=TINY):
+    return train_and_evaluate(kind, make_data(), config=config, seed=seed, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def result_seed0():
+    # Shared by the read-only checks below, so the module trains this run only once.
+    return run(seed=0)
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+def test_run_result_fields(result_seed0):
+    r = result_seed0
+    assert isinstance(r, RunResult)
+    assert (r.model, r.seed) == ("simple_rnn", 0)
+    assert set(r.history) == HISTORY_KEYS
+    assert all(len(values) == TINY.epochs for values in r.history.values())
+    assert all(isinstance(v, float) and math.isfinite(v) for values in r.history.values() for v in values)
+    assert all(0.0 <= v <= 1.0 for v in r.history["accuracy"] + r.history["val_accuracy"])
+    assert math.isfinite(r.test_loss) and r.test_loss > 0
+    assert 0.0 <= r.test_accuracy <= 1.0
+    assert len(r.epoch_seconds) == TINY.epochs and all(s > 0 for s in r.epoch_seconds)
+    assert r.config == TINY.to_dict()
+    assert r.backend == keras.backend.backend()
+    assert r.data_source == DataSource("sample").describe()
+
+
+def test_run_sizes(result_seed0):
+    r = result_seed0
+    split_at = int(math.ceil(N_TRAIN * (1 - TINY.validation_split)))  # the package's rule
+    assert (r.n_train, r.n_val) == (split_at, N_TRAIN - split_at) == validation_split_sizes(N_TRAIN, 0.2)
+    assert r.n_train + r.n_val == N_TRAIN
+    assert r.n_test == N_TEST
+
+
+def test_run_returns_the_trained_model(result_seed0):
+    model = result_seed0.keras_model
+    assert model.name == "simple_rnn"
+    assert model.input_shape == (None, MAXLEN)
+    assert model.layers[0].input_dim == NUM_WORDS
+    predictions = model.predict(make_data().x_test[:4], verbose=0)
+    assert predictions.shape == (4, 1) and ((predictions >= 0) & (predictions <= 1)).all()
+
+
+def test_to_dict_is_json_ready(result_seed0):
+    d = result_seed0.to_dict()
+    assert "keras_model" not in d
+    again = json.loads(json.dumps(d))
+    assert again["history"] == result_seed0.history
+    assert again["test_loss"] == result_seed0.test_loss
+    assert again["config"]["metrics"] == ["accuracy"]
+
+
+def test_same_seed_gives_same_results(result_seed0):
+    again = run(seed=0)
+    assert again.history == result_seed0.history
+    assert again.test_loss == result_seed0.test_loss
+    assert again.test_accuracy == result_seed0.test_accuracy
+
+
+def test_different_seed_gives_different_history(result_seed0):
+    other = run(seed=1)
+    assert other.history["loss"] != result_seed0.history["loss"]
+    assert other.seed == 1
+
+
+def test_lstm_run():
+    config = TINY.replace(epochs=1)  # one epoch: small for test speed
+    r = run(kind="lstm", config=config)
+    assert r.model == "lstm" and type(r.keras_model.layers[1]) is keras.layers.LSTM
+    assert all(len(v) == 1 for v in r.history.values()) and len(r.epoch_seconds) == 1
+
+
+@pytest.mark.xfail(
+    reason="BUG: validation_split_sizes uses math.ceil (Keras 2), but Keras 3's fit(validation_split=...) "
+    "uses math.floor, so for 64 reviews and 0.2 chapter12 trains on 52/validates on 12 where Keras uses 51/13",
+    strict=True,
+)
+@pytest.mark.parametrize("n", [64, 25_001])
+def test_validation_split_sizes_match_keras_fit(n):
+    from keras.src.trainers.data_adapters.array_slicing import train_validation_split
+
+    x = np.zeros((n, 1))
+    train, val = train_validation_split((x,), validation_split=0.2)
+    assert validation_split_sizes(n, 0.2) == (len(train[0]), len(val[0]))
+
+
+def test_validation_split_sizes_on_exact_products():
+    # Where n * (1 - split) is whole, every rule agrees: the book's 25,000 and the sample's 4,000.
+    assert validation_split_sizes(25_000, 0.2) == (20_000, 5_000)
+    assert validation_split_sizes(4_000, 0.2) == (3_200, 800)
+
+
+# ----------------------------------------------------------------------------- refused input (no training)
+
+
+@pytest.mark.parametrize("seed", [1.5, "1", None, True])
+def test_non_integer_seed_is_refused(seed):
+    with pytest.raises(Chapter12Error, match="seed"):
+        train_and_evaluate("simple_rnn", make_data(), config=TINY, seed=seed, verbose=0)
+
+
+def test_numpy_integer_seed_is_accepted_by_the_check():
+    # np.int64 passes the seed check; an unknown kind then fails before any training.
+    with pytest.raises(Chapter12Error, match="unknown model kind"):
+        train_and_evaluate("nope", make_data(), config=TINY, seed=np.int64(3), verbose=0)
+
+
+def test_bad_verbose_is_refused():
+    with pytest.raises(Chapter12Error, match="verbose"):
+        train_and_evaluate("simple_rnn", make_data(), config=TINY, seed=0, verbose=3)
+
+
+def test_too_little_data_for_the_split_is_refused():
+    tiny = make_data(n_train=1)  # 1 review cannot be split 80/20 under any rounding rule
+    with pytest.raises(Chapter12Error, match="validation_split"):
+        train_and_evaluate("simple_rnn", tiny, config=TINY, seed=0, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(epochs=0),
+        dict(batch_size=0),
+        dict(validation_split=0),
+        dict(validation_split=1),
+        dict(validation_split=float("nan")),
+        dict(num_words=3),
+        dict(maxlen=0),
+        dict(dropout=1.5),
+        dict(recurrent_dropout=-0.1),
+        dict(units=2.0),
+        dict(epochs=True),
+    ],
+    ids=lambda changes: ",".join(f"{k}={v}" for k, v in changes.items()),
+)
+def test_book_config_validation(changes):
+    with pytest.raises(Chapter12Error, match=next(iter(changes))):
+        BookConfig(**changes)
+    with pytest.raises(Chapter12Error, match=next(iter(changes))):
+        TINY.replace(**changes)
+
+
+def test_book_config_defaults_and_replace():
+    book = BookConfig()
+    assert (book.num_words, book.maxlen, book.embedding_dim, book.units) == (2500, 100, 128, 64)
+    assert (book.batch_size, book.epochs, book.validation_split) == (128, 5, 0.2)
+    assert (book.dropout, book.recurrent_dropout) == (0.2, 0.2)
+    changed = book.replace(epochs=2)
+    assert changed.epochs == 2 and book.epochs == 5  # a copy; the original is frozen
+    with pytest.raises(Chapter12Error, match="unknown setting"):
+        book.replace(epoch=2)
+
+
+# ----------------------------------------------------------------------------- prepare_data
+
+
+def test_prepare_data_quick(monkeypatch, tmp_path):
+    # quick=True means the bundled sample, whatever CHAPTER12_DATA says.
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "does-not-exist.npz"))
+    data = prepare_data(quick=True, config=BookConfig())
+    assert data.x_train.shape == (4000, 100) and data.x_train.dtype == np.int32
+    assert data.x_test.shape == (2000, 100) and data.x_test.dtype == np.int32
+    assert data.y_train.shape == (4000,) and data.y_test.shape == (2000,)
+    assert data.x_train.max() < 2500 and data.x_train.min() >= 0
+    assert data.source == DataSource("sample")
+    assert "4,000 training and 2,000 test reviews" in data.describe()
+
+
+def test_prepare_data_uses_config_maxlen_and_source(tiny_npz):
+    data = prepare_data(config=BookConfig(num_words=20, maxlen=12), source=tiny_npz)
+    assert data.x_train.shape == (30, 12) and data.x_test.shape == (20, 12)
+    assert data.x_train.max() < 20
+    assert data.source == DataSource("npz", tiny_npz)

@@ -1,0 +1,25 @@
+"""The book's experiment on the full Stanford data, one seed: the LSTM must clearly beat the simple RNN."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ARCHIVE = Path(os.environ.get("CHAPTER12_FULL_DATA", Path(__file__).resolve().parents[2] / "shared/data/aclImdb_v1_labeled.tar.gz"))
+
+
+@pytest.mark.full
+@pytest.mark.skipif(not ARCHIVE.exists(), reason=f"full data not found at {ARCHIVE}; set CHAPTER12_FULL_DATA")
+def test_book_experiment_lstm_beats_simple_rnn(tmp_path, monkeypatch):
+    from chapter12 import BookConfig, prepare_data, train_and_evaluate
+
+    monkeypatch.setenv("CHAPTER12_CACHE", str(tmp_path / "cache"))  # a cold start, as on a new machine
+    data = prepare_data(BookConfig(), source=ARCHIVE)
+    assert data.x_train.shape == (25000, 100) and data.x_test.shape == (25000, 100)
+    rnn = train_and_evaluate("simple_rnn", data, seed=0, verbose=0)
+    lstm = train_and_evaluate("lstm", data, seed=0, verbose=0)
+    assert len(lstm.epoch_seconds) == 5 and lstm.n_test == 25000
+    assert lstm.test_accuracy >= 0.80, lstm.test_accuracy
+    assert lstm.test_accuracy - rnn.test_accuracy >= 0.04, (rnn.test_accuracy, lstm.test_accuracy)
