@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chapter12.config import MODEL_KINDS
 from chapter12.errors import Chapter12Error
+from chapter12.reproduce import NOTEBOOKS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -32,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
     rep.add_argument("--epochs", type=int, help="epochs per run (default: the book's 5)")
     rep.add_argument("--batch-size", type=int, help="batch size (default: the book's 128)")
-    rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK", help="run only these notebooks: accuracy")
+    rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK",
+                     help=f"run only these notebooks, from: {', '.join(NOTEBOOKS)} (default: all)")
     rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
@@ -43,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     if args.command == "reproduce":
-        from chapter12.reproduce import NOTEBOOKS, ReproduceOptions, reproduce
+        from chapter12.reproduce import ReproduceOptions, reproduce
 
         options = ReproduceOptions(
             out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,

@@ -17,6 +17,7 @@ steps Keras applies: the shuffle with `seed`, the start marker, the `index_from`
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import itertools
@@ -409,8 +410,14 @@ def _iter_folder(root: Path) -> Iterator[tuple[str, int, int, str]]:
 def _iter_archive(path: Path) -> Iterator[tuple[str, int, int, str]]:
     # Streamed member by member and never extracted: nothing is written to disk. Unsafe member
     # names or links are refused all the same, since such an archive is not the Stanford one.
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
     try:
-        with tarfile.open(path, mode="r|*") as archive:
+        with contextlib.ExitStack() as stack:
+            # gzip itself checks the length and CRC at the end of the stream, which catches an
+            # archive cut exactly between two tar members (tar alone would take that as its end).
+            stream = stack.enter_context(gzip.open(path, "rb") if compressed else open(path, "rb"))
+            archive = stack.enter_context(tarfile.open(fileobj=stream, mode="r|"))
             for member in archive:
                 _check_member(path, member)
                 m = _REVIEW_PATH.search(member.name)
@@ -418,6 +425,8 @@ def _iter_archive(path: Path) -> Iterator[tuple[str, int, int, str]]:
                     continue
                 f = archive.extractfile(member)
                 yield m.group(1), _LABELS[m.group(2)], int(m.group(3)), _decode(f.read())
+            while stream.read(1 << 20):  # read to the end, so that gzip verifies its trailer
+                pass
     except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
         raise Chapter12Error(
             f"cannot read {path} as a tar archive ({type(e).__name__}: {e}); it may be truncated: "
@@ -516,7 +525,8 @@ def _read_cache(cache: Path, fingerprint: str) -> tuple[RawImdb, list[str]] | No
         with np.load(cache, allow_pickle=False) as f:
             if str(f["fingerprint"]) != fingerprint:
                 return None
-            vocabulary = f["vocabulary_utf8"].tobytes().decode("utf-8").split("\n")
+            text = f["vocabulary_utf8"].tobytes().decode("utf-8")
+            vocabulary = text.split("\n") if text else []
         if raw.x_train.offsets[-1] != len(raw.x_train.values) or raw.x_test.offsets[-1] != len(raw.x_test.values):
             raise ValueError("offsets do not match values")
         return raw, vocabulary

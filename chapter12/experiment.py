@@ -51,7 +51,7 @@ def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:
 
 def validation_split_sizes(n: int, validation_split: float) -> tuple[int, int]:
     """Training and validation sizes as Keras's `validation_split` cuts them (the LAST fraction validates)."""
-    split_at = int(math.ceil(n * (1.0 - validation_split)))
+    split_at = int(math.floor(n * (1.0 - validation_split)))
     return split_at, n - split_at
 
 

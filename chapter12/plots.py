@@ -17,16 +17,20 @@ def plot_training_curves(runs: list[dict]):
         for r in runs:
             color = _COLORS.get(r["model"], "gray")
             epochs = range(1, len(r["history"][metric]) + 1)
-            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8, label=f"{r['model']} train (seed {r['seed']})")
-            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--",
-                    label=f"{r['model']} validation (seed {r['seed']})")
+            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8)
+            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(f"{metric}: training (solid) and validation (dashed)")
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    if len(runs) <= 4:
-        axes[1].legend(handles, labels, fontsize=7, loc="lower right")
+    from matplotlib.lines import Line2D
+
+    models = list(dict.fromkeys(r["model"] for r in runs))
+    handles = [Line2D([], [], color=_COLORS.get(m, "gray"), label=m) for m in models]
+    handles += [Line2D([], [], color="black", label="training"), Line2D([], [], color="black", linestyle="--", label="validation")]
+    n_seeds = len({r["seed"] for r in runs})
+    axes[1].legend(handles=handles, fontsize=8, loc="lower right", title=f"one line per run ({n_seeds} seed{'s' if n_seeds != 1 else ''})")
     fig.tight_layout()
     return fig
 

@@ -35,7 +35,10 @@ class NotebookJob:
     results_file: str
 
 
-NOTEBOOKS = {"accuracy": ("sentiment_accuracy.ipynb", "accuracy_results.json")}
+# The chapter's notebooks, in running order: name -> (file, the results file it leaves in its folder).
+NOTEBOOKS = {
+    "accuracy": ("sentiment_accuracy.ipynb", "accuracy_results.json"),
+}
 
 
 def notebooks_dir() -> Path:
@@ -132,20 +135,24 @@ def check_data(options: ReproduceOptions) -> str | None:
 
 
 def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> list[NotebookJob]:
+    # Every notebook gets those of the run's settings that its parameters cell declares.
+    offered = {
+        "data_source": source,
+        "quick": options.quick,
+        "models": list(options.models),
+        "seeds": list(options.seeds),
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "output_dir": ".",
+        "verbose": 2,
+    }
+    import papermill as pm
+
     jobs = []
     for name in options.only:
         filename, results_file = NOTEBOOKS[name]
-        if name == "accuracy":
-            params = {
-                "data_source": source,
-                "quick": options.quick,
-                "models": list(options.models),
-                "seeds": list(options.seeds),
-                "epochs": config.epochs,
-                "batch_size": config.batch_size,
-                "output_dir": ".",
-                "verbose": 2,
-            }
+        declared = pm.inspect_notebook(str(notebooks_dir() / filename))
+        params = {k: v for k, v in offered.items() if k in declared}
         jobs.append(NotebookJob(filename, params, results_file))
     return jobs
 

@@ -68,7 +68,7 @@ def test_run_result_fields(result_seed0):
 
 def test_run_sizes(result_seed0):
     r = result_seed0
-    split_at = int(math.ceil(N_TRAIN * (1 - TINY.validation_split)))  # the package's rule
+    split_at = int(math.floor(N_TRAIN * (1 - TINY.validation_split)))  # as Keras 3 fit(validation_split=...)
     assert (r.n_train, r.n_val) == (split_at, N_TRAIN - split_at) == validation_split_sizes(N_TRAIN, 0.2)
     assert r.n_train + r.n_val == N_TRAIN
     assert r.n_test == N_TEST
@@ -112,11 +112,6 @@ def test_lstm_run():
     assert all(len(v) == 1 for v in r.history.values()) and len(r.epoch_seconds) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: validation_split_sizes uses math.ceil (Keras 2), but Keras 3's fit(validation_split=...) "
-    "uses math.floor, so for 64 reviews and 0.2 chapter12 trains on 52/validates on 12 where Keras uses 51/13",
-    strict=True,
-)
 @pytest.mark.parametrize("n", [64, 25_001])
 def test_validation_split_sizes_match_keras_fit(n):
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
