@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK",
                      help=f"run only these notebooks, from: {', '.join(NOTEBOOKS)} (default: all)")
     rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
+    rep.add_argument("--backend", help="Keras backend for the notebooks: tensorflow, jax or torch "
+                     "(default: $KERAS_BACKEND, else tensorflow)")
+    rep.add_argument("--repeats", type=int, default=2, metavar="N", help="timed runs per model and variant (default: 2)")
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
@@ -50,6 +53,7 @@ def _run(args) -> int:
         options = ReproduceOptions(
             out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
             epochs=args.epochs, batch_size=args.batch_size, only=args.only or list(NOTEBOOKS), overwrite=args.overwrite,
+            backend=args.backend, repeats=args.repeats,
         )
         return reproduce(options)
     if args.command == "make-sample":

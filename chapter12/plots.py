@@ -66,18 +66,69 @@ def plot_test_accuracy(runs: list[dict]):
     return fig
 
 
-def save_figures(runs: list[dict], folder) -> list:
-    """Draw both figures and save them as PNGs into folder; returns the paths."""
+def save_figures(runs: list[dict], folder, timing: list[dict] | None = None) -> list:
+    """Draw the accuracy figures (and the timing figure, given timing entries) as PNGs into folder; returns the paths."""
     from pathlib import Path
 
     import matplotlib.pyplot as plt
 
+    from chapter12.config import BOOK_TIME_RATIO
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    drawings = []
+    if runs:
+        drawings += [("training_curves.png", lambda: plot_training_curves(runs)),
+                     ("test_accuracy.png", lambda: plot_test_accuracy(runs))]
+    if timing:
+        drawings.append(("timing.png", lambda: plot_timing(timing, BOOK_TIME_RATIO)))
     paths = []
-    for name, draw in (("training_curves.png", plot_training_curves), ("test_accuracy.png", plot_test_accuracy)):
-        fig = draw(runs)
+    for name, draw in drawings:
+        fig = draw()
         fig.savefig(folder / name, dpi=110)
         plt.close(fig)
         paths.append(folder / name)
     return paths
+
+
+def plot_timing(entries: list[dict], book_ratio: float | None = None):
+    """Median seconds per epoch (bars, min–max whiskers) per model and variant, and the LSTM/RNN ratio per variant."""
+    import matplotlib.pyplot as plt
+
+    from chapter12.timing import timing_summary
+
+    groups = list(dict.fromkeys((e["backend"], e["variant"]) for e in entries))
+    models = list(dict.fromkeys(e["model"] for e in entries))
+    fig, (ax, ax_ratio) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
+    width = 0.8 / max(len(models), 1)
+    for g, (backend, variant) in enumerate(groups):
+        for m, model in enumerate(models):
+            mine = [e for e in entries if (e["backend"], e["variant"], e["model"]) == (backend, variant, model)]
+            if not mine:
+                continue
+            medians = sorted(e["median_epoch_seconds"] for e in mine)
+            middle = medians[len(medians) // 2]
+            low = min(e["min_epoch_seconds"] for e in mine)
+            high = max(e["max_epoch_seconds"] for e in mine)
+            x = g + (m - (len(models) - 1) / 2) * width
+            ax.bar(x, middle, width, yerr=[[middle - low], [high - middle]], capsize=5,
+                   color=_COLORS.get(model, "gray"), label=model if g == 0 else None)
+            ax.text(x, high, f"{middle:.1f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(groups)), [f"{b}\n{v}" for b, v in groups])
+    ax.set_ylabel("seconds per epoch (median; whiskers min–max)")
+    ax.set_title("Training time per epoch, first epoch excluded")
+    ax.legend(fontsize=8)
+    summary = timing_summary(entries)
+    labels = [f"{s['backend']}\n{s['variant']}" for s in summary]
+    for i, s in enumerate(summary):
+        ax_ratio.bar(i, s["ratio_median"], 0.6, color="tab:gray",
+                     yerr=[[s["ratio_median"] - s["ratio_min"]], [s["ratio_max"] - s["ratio_median"]]], capsize=5)
+        ax_ratio.text(i, s["ratio_max"], f"{s['ratio_median']:.2f}×", ha="center", va="bottom", fontsize=9)
+    if book_ratio:
+        ax_ratio.axhline(book_ratio, color="black", linestyle="--", label=f"book: roughly {book_ratio:g}×")
+        ax_ratio.legend(fontsize=8, loc="lower right")
+    ax_ratio.set_xticks(range(len(summary)), labels)
+    ax_ratio.set_ylabel("LSTM time / simple RNN time")
+    ax_ratio.set_title("How much slower is the LSTM?")
+    fig.tight_layout()
+    return fig

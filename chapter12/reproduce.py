@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from chapter12.config import BookConfig, check_model_kind
+from chapter12.config import BookConfig, check_model_kind, check_positive_int
 from chapter12.errors import Chapter12Error
 from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
 
@@ -38,6 +38,9 @@ class NotebookJob:
 # The chapter's notebooks, in running order: name -> (file, the results file it leaves in its folder).
 NOTEBOOKS = {
     "accuracy": ("sentiment_accuracy.ipynb", "accuracy_results.json"),
+    "timing": ("timing.ipynb", "timing_results.json"),
+    "maths": ("rnn_lstm_maths.ipynb", "maths_results.json"),
+    "embeddings": ("word_embeddings.ipynb", "embeddings_results.json"),
 }
 
 
@@ -87,6 +90,12 @@ class ReproduceOptions:
     batch_size: int | None = None
     only: list[str] = field(default_factory=lambda: list(NOTEBOOKS))
     overwrite: bool = False
+    backend: str | None = None
+    repeats: int = 2
+
+    def keras_backend(self) -> str:
+        """The backend the notebooks will run on: --backend, else $KERAS_BACKEND, else TensorFlow."""
+        return self.backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
 
     def config(self) -> BookConfig:
         """The book's settings with this run's changes, checked."""
@@ -109,6 +118,13 @@ def check_options(options: ReproduceOptions) -> BookConfig:
     for name in options.only:
         if name not in NOTEBOOKS:
             raise Chapter12Error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
+    from chapter12.timing import check_backend
+
+    check_backend(options.keras_backend())
+    check_positive_int("repeats", options.repeats)
+    if "timing" in options.only and config.epochs < 3:
+        raise Chapter12Error(f"the timing notebook needs --epochs 3 or more (the first epoch compiles), got {config.epochs}; "
+                             "or pass --only accuracy")
     out = Path(options.out)
     if out.exists() and not out.is_dir():
         raise Chapter12Error(f"--out {out} is a file; choose a folder")
@@ -145,6 +161,8 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
         "batch_size": config.batch_size,
         "output_dir": ".",
         "verbose": 2,
+        "backends": [options.keras_backend()],
+        "repeats": options.repeats,
     }
     import papermill as pm
 
@@ -204,26 +222,38 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
 
 def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions) -> dict:
     """Merge the notebooks' result files into one results dict."""
-    runs, environment, configs = [], None, {}
+    from chapter12.timing import timing_summary
+
+    runs, timing, matmul, timing_envs, environment, configs = [], [], {}, {}, None, {}
     for job in jobs:
         path = folder / job.results_file
         if not path.exists():
             continue
         part = json.loads(path.read_text(encoding="utf-8"))
         runs.extend(part.get("runs", []))
-        environment = environment or part.get("environment")
+        timing.extend(part.get("timing", []))
+        matmul.update(part.get("matmul_flops_per_second", {}))
+        if "timing" in part:  # one environment per backend, each measured in its own process
+            timing_envs.update(part.get("environment", {}))
+        elif environment is None:
+            environment = part.get("environment")
         configs[job.name] = part.get("config")
-    return {
+    environment = environment or next(iter(timing_envs.values()), None)
+    results = {
         "runs": runs,
         "summary": summarize_runs(runs),
         "book": book_reference(),
         "config": config.to_dict() | {
             "models": list(options.models), "seeds": list(options.seeds), "quick": options.quick, "data": options.data,
-            "notebooks": configs,
+            "backend": options.keras_backend(), "notebooks": configs,
         },
         "environment": environment,
         "notebooks": records,
     }
+    if timing:
+        results |= {"timing": timing, "timing_summary": timing_summary(timing), "matmul_flops_per_second": matmul,
+                    "timing_environment": timing_envs}
+    return results
 
 
 def _finalize(staging: Path, out: Path) -> None:
@@ -246,6 +276,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     _configure_logging()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the notebooks
+    os.environ["KERAS_BACKEND"] = options.keras_backend()  # the kernels inherit it
     try:
         records = []
         with current_interpreter_kernel() as kernel:
@@ -260,10 +291,10 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
             record["path"] = str(out / record["name"])
         write_json(staging / "results.json", results)
         write_text(staging / "summary.md", summary_markdown(results))
-        if results["runs"]:
+        if results["runs"] or results.get("timing"):
             from chapter12.plots import save_figures
 
-            save_figures(results["runs"], staging / "figures")
+            save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
         _finalize(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

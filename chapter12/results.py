@@ -49,16 +49,8 @@ def _fmt(stats: dict, digits: int = 4) -> str:
     return f"{stats['mean']:.{digits}f} ± {stats['sd']:.{digits}f}"
 
 
-def summary_markdown(results: dict) -> str:
-    """The book-vs-reproduced table and the run's context, as Markdown."""
-    lines = ["# chapter12: book vs reproduced", ""]
-    failed = [nb for nb in results.get("notebooks", []) if nb.get("status") != "ok"]
-    for nb in failed:
-        lines.append(f"**FAILED: {nb['name']}** ({nb.get('error', 'no detail')}); open `{nb['path']}` to see where.")
-    if failed:
-        lines.append("")
-    summary = results.get("summary", {})
-    lines += [
+def _accuracy_table(summary: dict, runs: list[dict]) -> list[str]:
+    lines = [
         "Test accuracy and loss on the test set, mean ± sample standard deviation over seeds.",
         "",
         "| model | book accuracy | reproduced accuracy | book loss | reproduced loss | seeds | train s/run |",
@@ -74,7 +66,6 @@ def summary_markdown(results: dict) -> str:
         )
     if not summary:
         lines.append("| (no runs finished) | | | | | | |")
-    runs = results.get("runs", [])
     if runs:
         lines += ["", "Per run:", "", "| model | seed | test accuracy | test loss | epochs | train s |", "|---|---|---|---|---|---|"]
         for r in runs:
@@ -85,8 +76,31 @@ def summary_markdown(results: dict) -> str:
         first = runs[0]
         lines += ["", f"Data: {first['data_source']}; {first['n_train']:,} train, {first['n_val']:,} validation, "
                   f"{first['n_test']:,} test reviews."]
+    return lines
+
+
+def summary_markdown(results: dict) -> str:
+    """The book-vs-reproduced table and the run's context, as Markdown."""
+    lines = ["# chapter12: book vs reproduced", ""]
+    failed = [nb for nb in results.get("notebooks", []) if nb.get("status") != "ok"]
+    for nb in failed:
+        lines.append(f"**FAILED: {nb['name']}** ({nb.get('error', 'no detail')}); open `{nb['path']}` to see where.")
+    if failed:
+        lines.append("")
+    summary = results.get("summary", {})
+    if not summary and results.get("timing") and not failed:
+        lines += ["This run measured training time only (`--only timing`).", ""]
+    else:
+        lines += _accuracy_table(summary, results.get("runs", []))
+    if results.get("timing"):
+        from chapter12.timing import timing_table_markdown
+
+        lines += ["", "## Training time", "", "Seconds per epoch after the first (which also compiles), "
+                  "interleaved repeats; the book says the LSTM roughly doubles the time.", "",
+                  timing_table_markdown(results).rstrip()]
     env = results.get("environment") or {}
     if env:
+        lines += [""] if results.get("timing") else []
         lines.append(
             f"Ran on {env.get('device')} ({env.get('cpu')}, {env.get('cpu_count')} cores) with Keras {env.get('keras')}, "
             f"{env.get('backend')} {env.get('backend_version')}, Python {env.get('python')}."
