@@ -40,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
                      "(default: $KERAS_BACKEND, else tensorflow)")
     rep.add_argument("--repeats", type=int, default=2, metavar="N", help="timed runs per model and variant (default: 2)")
 
+    tim = sub.add_parser("time", help="time simple RNN vs LSTM on one or more Keras backends (no notebook needed)")
+    tim.add_argument("--backends", nargs="+", default=None, metavar="NAME",
+                     help="Keras backends, each timed in its own process (default: $KERAS_BACKEND, else tensorflow)")
+    tim.add_argument("--data", metavar="PATH", help="as for reproduce")
+    tim.add_argument("--quick", action="store_true", help="time on the bundled sample")
+    tim.add_argument("--variants", nargs="+", default=["book", "fused"], metavar="NAME", help="book and/or fused")
+    tim.add_argument("--epochs", type=int, default=3, help="epochs per timed run, at least 3 (default: 3)")
+    tim.add_argument("--repeats", type=int, default=2, help="interleaved repeats (default: 2)")
+    tim.add_argument("--batch-size", type=int, default=128, help="batch size (default: the book's 128)")
+    tim.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
+
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
     smp.add_argument("--out", type=Path, default=Path(__file__).parent / "data", help="folder for the sample files")
@@ -56,6 +67,27 @@ def _run(args) -> int:
             backend=args.backend, repeats=args.repeats,
         )
         return reproduce(options)
+    if args.command == "time":
+        import os
+
+        from chapter12.config import BOOK_TIME_RATIO
+        from chapter12.results import write_json
+        from chapter12.timing import TimingSettings, measure_backend, merge_measurements, timing_table_markdown
+
+        backends = args.backends or [os.environ.get("KERAS_BACKEND") or "tensorflow"]
+        all_settings = [
+            TimingSettings(backend=b, variants=args.variants, epochs=args.epochs, repeats=args.repeats,
+                           batch_size=args.batch_size, data_source=args.data, quick=args.quick).check()
+            for b in backends
+        ]
+        measured = merge_measurements([measure_backend(s) for s in all_settings])
+        print()
+        print(timing_table_markdown(measured))
+        print(f"book: the LSTM takes roughly {BOOK_TIME_RATIO:g}x the simple RNN's time")
+        if args.json:
+            write_json(args.json, measured)
+            print(f"wrote {args.json}")
+        return 0
     if args.command == "make-sample":
         from chapter12.sample import build_sample
 

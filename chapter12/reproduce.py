@@ -137,7 +137,7 @@ def check_options(options: ReproduceOptions) -> BookConfig:
 
 def check_data(options: ReproduceOptions) -> str | None:
     """Make sure the data can be read (and the Stanford cache exists) before a kernel starts; returns the source."""
-    from chapter12.data import load_imdb, load_raw, resolve_source
+    from chapter12.data import get_word_index, load_imdb, load_raw, resolve_source
 
     if options.quick:
         resolve_source("sample")
@@ -147,6 +147,8 @@ def check_data(options: ReproduceOptions) -> str | None:
         load_imdb(source=source)  # downloads once into Keras's cache, or fails with a clear line
         return "keras"
     load_raw(source)  # builds the cache once, here, with one-line errors
+    if source.kind == "npz":
+        get_word_index(source)  # the notebooks decode reviews: imdb_word_index.json must be beside the file
     return str(source.path.resolve())
 
 
@@ -179,7 +181,8 @@ def _is_progress(record: logging.LogRecord) -> bool:
     # Keep what the notebook prints (one line per epoch); drop cell markers and object reprs.
     message = record.getMessage().strip()
     record.msg, record.args = message, None
-    return bool(message) and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook", "Input Notebook", "Output Notebook", "Executing:"))
+    return bool(message) and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook", "Input Notebook", "Output Notebook", "Executing:",
+                                                       "I0000", "W0000", "E0000", "WARNING: All log messages"))
 
 
 def _configure_logging() -> None:

@@ -348,7 +348,7 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         for line in proc.stdout:
             line = line.rstrip()
             tail = (tail + [line])[-20:]
-            if not line.startswith(("WARNING: All log", "I0000", "E0000", "W0000")):
+            if not line.startswith(("WARNING: All log", "I0000", "E0000", "W0000", "To enable the following")):
                 log(line)
         if proc.wait() != 0 or not out_path.exists():
             raise Chapter12Error(f"timing on {settings.backend} failed: {' | '.join(tail[-3:])}")
