@@ -32,19 +32,15 @@ def _build(
     check_positive_int("embedding_dim", embedding_dim)
     check_positive_int("units", units)
     BookConfig(dropout=dropout, recurrent_dropout=recurrent_dropout)  # range checks
+    # Layers are created in the book's order: their initial weights come from the seed in
+    # creation order, so the same seed gives the same weights as the book's code typed in by hand.
+    embedding = layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim)
     if kind == "bidirectional_lstm":
         recurrent = layers.Bidirectional(_recurrent_layer("lstm", units, dropout, recurrent_dropout))
     else:
         recurrent = _recurrent_layer(kind, units, dropout, recurrent_dropout)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(maxlen,), dtype="int32"),
-            layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim),
-            recurrent,
-            layers.Dense(units=1, activation="sigmoid"),
-        ],
-        name=kind,
-    )
+    output = layers.Dense(units=1, activation="sigmoid")
+    model = keras.Sequential([keras.Input(shape=(maxlen,), dtype="int32"), embedding, recurrent, output], name=kind)
     if compile:
         model.compile(loss=_BOOK.loss, optimizer=_BOOK.optimizer, metrics=list(_BOOK.metrics))
     return model

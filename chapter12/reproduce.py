@@ -139,10 +139,9 @@ def check_data(options: ReproduceOptions) -> str | None:
     """Make sure the data can be read (and the Stanford cache exists) before a kernel starts; returns the source."""
     from chapter12.data import get_word_index, load_imdb, load_raw, resolve_source
 
-    if options.quick:
-        resolve_source("sample")
+    source = resolve_source("sample" if options.quick else options.data)
+    if source.kind == "sample":
         return "sample"
-    source = resolve_source(options.data)
     if source.kind == "keras":
         load_imdb(source=source)  # downloads once into Keras's cache, or fails with a clear line
         return "keras"

@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import numpy as np
 import pytest
 
 from chapter12.config import MODEL_KINDS, BookConfig
@@ -143,3 +144,20 @@ def test_overrides_beat_the_config():
 def test_builders_reject_bad_sizes(kwargs):
     with pytest.raises(Chapter12Error):
         build_lstm(**kwargs)
+
+
+@pytest.mark.parametrize("kind", ["simple_rnn", "lstm"])
+def test_same_seed_gives_the_weights_of_the_book_code_typed_by_hand(kind):
+    # A reader who types the book's code and sets the same seed must start from the same weights.
+    keras.utils.set_random_seed(3)
+    recurrent = keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN
+    by_hand = keras.Sequential([
+        keras.Input(shape=(100,), dtype="int32"),
+        keras.layers.Embedding(input_dim=2500, output_dim=128),
+        recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
+        keras.layers.Dense(units=1, activation="sigmoid"),
+    ])
+    keras.utils.set_random_seed(3)
+    ours = build_model(kind, maxlen=100)
+    for mine, theirs in zip(ours.get_weights(), by_hand.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
