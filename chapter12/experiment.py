@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from chapter12.config import BookConfig, check_model_kind
-from chapter12.data import DataSource, load_imdb, pad, resolve_source
+from chapter12.data import DataSource, load_padded, pad, resolve_source
 from chapter12.errors import Chapter12Error
 from chapter12.models import build_model
 
@@ -40,7 +40,8 @@ def prepare_data(
     """Load IMDB with the book's vocabulary size and pad every review to the book's length."""
     config = config or BookConfig()
     src = resolve_source("sample" if quick else source)
-    return pad_data(load_imdb(num_words=config.num_words, source=src), config, src)
+    (x_train, y_train), (x_test, y_test) = load_padded(num_words=config.num_words, maxlen=config.maxlen, source=src)
+    return ImdbData(x_train, y_train, x_test, y_test, src)
 
 
 def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:

@@ -692,3 +692,37 @@ def test_keras_source_passes_arguments_through(monkeypatch):
     monkeypatch.setattr(public_imdb, "load_data", fake)
     assert load_imdb(source="keras", maxlen=50, seed=3) == "sentinel"
     assert seen == dict(num_words=2500, skip_top=0, maxlen=50, seed=3, start_char=1, oov_char=2, index_from=3)
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+@pytest.mark.parametrize("maxlen", [1, 5, 50])
+def test_pad_ragged_equals_keras_pad_sequences(padding, truncating, maxlen):
+    from chapter12.data import Ragged, pad_ragged
+
+    rng = np.random.default_rng(maxlen)
+    sequences = [list(rng.integers(1, 100, size=n)) for n in [0, 1, 3, 5, 7, 12, 0, 40]]
+    expected = pad(sequences, maxlen=maxlen, padding=padding, truncating=truncating)
+    got = pad_ragged(Ragged.from_sequences(sequences), maxlen, padding=padding, truncating=truncating)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype
+
+
+def test_load_padded_equals_pad_of_load_imdb(tiny_npz):
+    from chapter12.data import load_padded
+
+    (x_train, y_train), (x_test, y_test) = load_imdb(num_words=20, source=tiny_npz)
+    (px_train, py_train), (px_test, py_test) = load_padded(num_words=20, maxlen=15, source=tiny_npz)
+    np.testing.assert_array_equal(px_train, pad(x_train, maxlen=15))
+    np.testing.assert_array_equal(px_test, pad(x_test, maxlen=15))
+    np.testing.assert_array_equal(py_train, y_train)
+    np.testing.assert_array_equal(py_test, y_test)
+
+
+def test_fast_padding_path_equals_the_keras_path_on_the_real_sample():
+    from chapter12.data import load_padded
+
+    (x_train, y_train), (x_test, y_test) = load_imdb(source="sample")
+    (px_train, _), (px_test, _) = load_padded(source="sample")
+    np.testing.assert_array_equal(px_train, pad(x_train))
+    np.testing.assert_array_equal(px_test, pad(x_test))
