@@ -1,4 +1,4 @@
-"""Command line: python -m chapter12 reproduce | make-sample."""
+"""Command line: python -m chapter12 reproduce | time | handouts | make-sample."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
     rep.add_argument("--backend", help="Keras backend for the notebooks: tensorflow, jax or torch "
                      "(default: $KERAS_BACKEND, else tensorflow)")
-    rep.add_argument("--repeats", type=int, default=2, metavar="N", help="timed runs per model and variant (default: 2)")
+    rep.add_argument("--repeats", type=int, metavar="N", help="timed runs per model and variant (default: 2)")
 
     tim = sub.add_parser("time", help="time simple RNN vs LSTM on one or more Keras backends (no notebook needed)")
     tim.add_argument("--backends", nargs="+", default=None, metavar="NAME",
@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     tim.add_argument("--repeats", type=int, default=2, help="interleaved repeats (default: 2)")
     tim.add_argument("--batch-size", type=int, default=128, help="batch size (default: the book's 128)")
     tim.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
+
+    hnd = sub.add_parser("handouts", help="turn a reproduce run's executed notebooks into standalone HTML pages")
+    hnd.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run")
+    hnd.add_argument("--hide-code", action="store_true", help="show the prose, printed results and figures, not the code")
+    hnd.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder for the pages (default: RUN_DIR/handouts)")
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
@@ -87,6 +92,12 @@ def _run(args) -> int:
         if args.json:
             write_json(args.json, measured)
             print(f"wrote {args.json}")
+        return 0
+    if args.command == "handouts":
+        from chapter12.handouts import make_handouts
+
+        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code):
+            print(f"wrote {path}")
         return 0
     if args.command == "make-sample":
         from chapter12.sample import build_sample

@@ -232,3 +232,25 @@ def nearest_neighbours(
     candidates = [r for r in words_by_row if r != row and norms[r] > 0]
     candidates.sort(key=lambda r: -similarity[r])
     return [(words_by_row[r], float(similarity[r])) for r in candidates[:k]]
+
+
+def pca_2d(vectors: np.ndarray) -> np.ndarray:
+    """Coordinates of each row of vectors (n, dim) on its first two principal components: shape (n, 2).
+
+    The rows are centred and the directions come from NumPy's SVD, so the first column
+    spreads the words out the most and the second the most of what is left. An SVD's signs
+    are arbitrary; each axis is turned so that its largest loading is positive, which keeps
+    a map from flipping between runs.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2 or vectors.shape[0] < 2 or vectors.shape[1] < 2:
+        raise Chapter12Error(
+            f"vectors must be 2-D (n, dim) with at least two rows and two columns; got shape {vectors.shape}"
+        )
+    if not np.all(np.isfinite(vectors)):
+        raise Chapter12Error("vectors hold NaN or infinite values; pass finite word vectors")
+    centred = vectors - vectors.mean(axis=0)
+    _, _, directions = np.linalg.svd(centred, full_matrices=False)
+    directions = directions[:2]
+    signs = np.sign(directions[np.arange(2), np.abs(directions).argmax(axis=1)])
+    return centred @ (directions * signs[:, None]).T

@@ -190,3 +190,27 @@ def test_keras_embedding_initialised_with_the_matrix_returns_its_rows(tmp_path):
     np.testing.assert_allclose(looked_up, matrix[sequences])
     np.testing.assert_allclose(looked_up[0, 2], vectors["movie"])
     assert not embedding.trainable_weights
+
+
+def test_pca_2d_keeps_distances_of_points_in_a_plane_and_rejects_bad_input():
+    from chapter12.embeddings import pca_2d
+
+    rng = np.random.default_rng(0)
+    plane = rng.normal(size=(7, 2)) * [3.0, 1.0]  # a wide direction and a narrow one
+    rotation, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    vectors = np.hstack([plane, np.zeros((7, 3))]) @ rotation.T + 4.0  # the plane, turned and moved in 5-D
+
+    coords = pca_2d(vectors)
+
+    assert coords.shape == (7, 2)
+    np.testing.assert_allclose(coords.mean(axis=0), 0.0, atol=1e-12)  # centred
+    # Two components hold a plane completely: every pairwise distance survives the projection.
+    def distances(points):
+        return np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
+
+    np.testing.assert_allclose(distances(coords), distances(vectors), atol=1e-9)
+    assert coords[:, 0].var() >= coords[:, 1].var()  # the first component spreads the most
+    np.testing.assert_allclose(pca_2d(vectors * 2.0), 2.0 * coords, atol=1e-9)  # same signs on every call
+    for bad in (np.ones(5), np.ones((1, 4)), np.array([[0.0, np.nan], [1.0, 2.0]])):
+        with pytest.raises(ValueError):
+            pca_2d(bad)

@@ -48,7 +48,8 @@ def test_accuracy_notebook_defaults_are_the_books():
 def test_reproduce_quick_writes_everything(tmp_path):
     out = tmp_path / "out"
     # epochs=1 and a large batch: small for test speed; the bundled sample keeps it offline.
-    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1]), log=lambda *a: None)
+    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1],
+                                        only=["accuracy", "maths"]), log=lambda *a: None)
     assert status == 0
     results = json.loads((out / "results.json").read_text())
     assert {(r["model"], r["seed"]) for r in results["runs"]} == {(m, s) for m in ("simple_rnn", "lstm") for s in (0, 1)}
@@ -71,6 +72,7 @@ def test_reproduce_quick_writes_everything(tmp_path):
     assert "default padding keeps the LAST 100: True" in text
     assert "\x08" not in text and "━" not in text  # no progress bars in the executed notebook
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the staging folder was moved, not left
+    assert "gradient" in json.dumps(results["notebook_results"]["rnn_lstm_maths.ipynb"])  # the other notebook's results
 
 
 def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatch, capsys):
@@ -87,11 +89,13 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
         return jobs
 
     monkeypatch.setattr(rep, "_jobs", bad_jobs)
-    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, overwrite=True), log=lambda *a: None)
+    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, overwrite=True, only=["accuracy", "maths"]),
+                       log=lambda *a: None)
     assert status == 1
     assert "open" in capsys.readouterr().err
     summary = (out / "summary.md").read_text()
     assert "FAILED: sentiment_accuracy.ipynb" in summary and "units must be at least 1" in summary
     results = json.loads((out / "results.json").read_text())
-    assert results["notebooks"][0]["status"] == "failed"
+    assert [nb["status"] for nb in results["notebooks"]] == ["failed", "ok"]
+    assert "rnn_lstm_maths.ipynb" in results["notebook_results"]  # the notebook that worked kept its results
     assert (out / NOTEBOOKS["accuracy"][0]).exists()  # the executed notebook, to open and read

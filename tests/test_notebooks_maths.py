@@ -1,0 +1,113 @@
+"""The maths and word-embedding notebooks run under papermill on tiny parameters and measure what they claim."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import nbformat
+import papermill
+import pytest
+
+from chapter12.reproduce import NOTEBOOKS, current_interpreter_kernel, notebooks_dir
+from conftest import WORDS
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _execute(name, tmp_path, parameters):
+    """Run notebook `name` of NOTEBOOKS into tmp_path; return its results JSON and the executed notebook."""
+    filename, results_file = NOTEBOOKS[name]
+    parameters = {"output_dir": str(tmp_path / "out"), **parameters}
+    with current_interpreter_kernel() as kernel:
+        papermill.execute_notebook(
+            str(notebooks_dir() / filename),
+            str(tmp_path / filename),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
+    results = json.loads((tmp_path / "out" / results_file).read_text(encoding="utf-8"))
+    return results, nbformat.read(tmp_path / filename, as_version=4)
+
+
+def _printed(nb) -> str:
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_notebooks_are_registered_and_take_only_offered_parameters():
+    offered = {"data_source", "quick", "models", "seeds", "epochs", "batch_size", "output_dir", "verbose"}
+    for name, expected in (("maths", {"output_dir"}), ("embeddings", {"data_source", "quick", "epochs", "batch_size",
+                                                                       "output_dir", "verbose"})):
+        declared = papermill.inspect_notebook(str(notebooks_dir() / NOTEBOOKS[name][0]))
+        assert set(declared) & offered == expected, name
+
+
+def test_maths_notebook_on_tiny_settings(tmp_path):
+    # Short sequences, few units and steps: small for test speed; the effects show already.
+    results, nb = _execute("maths", tmp_path, {
+        "units": 4, "train_steps": 60, "seq_len": 30, "gradient_units": 8, "input_features": 8,
+        "n_sequences": 4, "input_scales": [1.0],
+    })
+
+    for kind in ("simple_rnn", "lstm"):
+        for name, diff in results["scratch_vs_keras"][kind].items():
+            assert diff < 1e-5, (kind, name, diff)
+    assert results["name_task"]["max_abs_diff_loss"] < 1e-6
+    vanishing = results["vanishing_gradient"]
+    assert vanishing["steps"] == 30
+    assert vanishing["simple_rnn"]["ratio"] < vanishing["lstm"]["ratio"] < 1
+    assert vanishing["lstm_open_forget_gate"]["per_step"] > vanishing["lstm"]["per_step"]
+    assert abs(vanishing["lstm_mean_forget_gate"] - 1 / (1 + math.exp(-1))) < 0.05
+    bidirectional = results["bidirectional"]
+    left_to_right = bidirectional["p_april_left_to_right"]
+    assert abs(left_to_right[0] - left_to_right[1]) < 1e-6  # it cannot tell the two sentences apart
+    assert bidirectional["max_later_gradient_left_to_right"] == 0.0
+    assert bidirectional["max_later_gradient_bidirectional"] > 0.0
+    assert "the simple RNN's gradient fades faster than the LSTM's: True" in _printed(nb)
+    assert {"python", "keras", "backend"} <= set(results["environment"])
+
+
+def _check_common(results, words):
+    assert results["one_hot"] == {"distances": [round(math.sqrt(2), 6)], "cosines": [0.0]}
+    assert list(results["neighbours"]) == words  # the made-up word is left out
+    assert all(len(lst) == 3 for lst in results["neighbours"].values())
+    assert results["cosine_similarity"][f"{words[0]}/{words[0]}"] == pytest.approx(1.0)
+    assert len(results["pca"]["coords"]) == 6
+    assert 0.0 <= results["test_accuracy"] <= 1.0
+
+
+def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path):
+    results, _ = _execute("embeddings", tmp_path, {
+        "quick": True, "epochs": 1, "batch_size": 256, "verbose": 0,  # one epoch on the sample: small for test speed
+        "words": ["excellent", "awful", "notawordatall"], "neighbours": 3, "glove_words": 40,
+        "positive_words": ["excellent", "great", "wonderful"], "negative_words": ["awful", "worst", "boring"],
+    })
+
+    _check_common(results, ["excellent", "awful"])
+    pretrained = results["pretrained"]
+    assert pretrained["rows_found"] == 40 and pretrained["coverage"] == pytest.approx(40 / 2497)
+    assert pretrained["max_abs_diff_round_trip"] <= 5.1e-7  # six decimals in the file
+    assert len((tmp_path / "out" / "demo_glove.txt").read_text(encoding="utf-8").splitlines()) == 40
+
+
+def test_embeddings_notebook_with_the_users_own_vectors(tmp_path, tiny_npz):
+    # The 30-review npz of conftest instead of the sample: small for test speed; its words are w01x, w02x, ...
+    words = WORDS[:2]
+    path = tmp_path / "mine.txt"  # a user's file in GloVe's format, one word outside the vocabulary
+    path.write_text(f"{words[0]} 1 0 0 0\n{words[1]} 0 1 0 0\nnotawordatall 0 0 1 0\n", encoding="utf-8")
+
+    results, nb = _execute("embeddings", tmp_path, {
+        "data_source": str(tiny_npz), "quick": False, "epochs": 1, "verbose": 0,
+        "words": [*words, "notawordatall"], "neighbours": 3,
+        "positive_words": WORDS[:3], "negative_words": WORDS[3:6], "vectors_path": str(path),
+    })
+
+    _check_common(results, words)
+    pretrained = results["pretrained"]
+    assert pretrained["file_words_in_vocabulary"] == 2 and pretrained["rows_found"] == 2
+    assert pretrained["max_abs_diff_round_trip"] is None
+    assert f"('{words[0]}') unchanged" in _printed(nb)
+    assert not (tmp_path / "out" / "demo_glove.txt").exists()
