@@ -665,3 +665,39 @@ def pad(
     from keras.utils import pad_sequences
 
     return pad_sequences(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value)
+
+
+# ----------------------------------------------------------------------------- ready for training
+
+
+@dataclass
+class ImdbData:
+    """Padded reviews ready for training, and where they came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: DataSource
+
+    def describe(self) -> str:
+        """One line: sizes and source."""
+        return f"{len(self.x_train):,} training and {len(self.x_test):,} test reviews from the {self.source.describe()}"
+
+
+def prepare_data(
+    config: BookConfig | None = None,
+    source: "str | os.PathLike | DataSource | None" = None,
+    quick: bool = False,
+) -> ImdbData:
+    """Load IMDB with the book's vocabulary size and pad every review to the book's length."""
+    config = config or BookConfig()
+    src = resolve_source("sample" if quick else source)
+    (x_train, y_train), (x_test, y_test) = load_padded(num_words=config.num_words, maxlen=config.maxlen, source=src)
+    return ImdbData(x_train, y_train, x_test, y_test, src)
+
+
+def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:
+    """Pad the `(x_train, y_train), (x_test, y_test)` of load_imdb to config.maxlen."""
+    (x_train, y_train), (x_test, y_test) = loaded
+    return ImdbData(pad(x_train, maxlen=config.maxlen), y_train, pad(x_test, maxlen=config.maxlen), y_test, source)

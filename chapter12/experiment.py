@@ -12,42 +12,14 @@ import keras
 import numpy as np
 
 from chapter12.config import BookConfig, check_model_kind
-from chapter12.data import DataSource, load_padded, pad, resolve_source
+from chapter12.data import ImdbData, pad_data, prepare_data  # noqa: F401 (re-exported)
 from chapter12.errors import Chapter12Error
 from chapter12.models import build_model
 
 
-@dataclass
-class ImdbData:
-    """Padded reviews ready for training, and where they came from."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    source: DataSource
-
-    def describe(self) -> str:
-        """One line: sizes and source."""
-        return f"{len(self.x_train):,} training and {len(self.x_test):,} test reviews from the {self.source.describe()}"
-
-
-def prepare_data(
-    config: BookConfig | None = None,
-    source: "str | os.PathLike | DataSource | None" = None,
-    quick: bool = False,
-) -> ImdbData:
-    """Load IMDB with the book's vocabulary size and pad every review to the book's length."""
-    config = config or BookConfig()
-    src = resolve_source("sample" if quick else source)
-    (x_train, y_train), (x_test, y_test) = load_padded(num_words=config.num_words, maxlen=config.maxlen, source=src)
-    return ImdbData(x_train, y_train, x_test, y_test, src)
-
-
-def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:
-    """Pad the `(x_train, y_train), (x_test, y_test)` of load_imdb to config.maxlen."""
-    (x_train, y_train), (x_test, y_test) = loaded
-    return ImdbData(pad(x_train, maxlen=config.maxlen), y_train, pad(x_test, maxlen=config.maxlen), y_test, source)
+# Evaluation computes no gradient, so its batch size changes only the speed, not the numbers
+# (up to float rounding in the mean loss); 1,024 reviews at a time is several times faster than 32.
+EVALUATION_BATCH_SIZE = 1024
 
 
 def validation_split_sizes(n: int, validation_split: float) -> tuple[int, int]:
@@ -128,10 +100,11 @@ def train_and_evaluate(
         batch_size=config.batch_size,
         epochs=config.epochs,
         validation_data=(data.x_train[n_train:], data.y_train[n_train:]),
+        validation_batch_size=EVALUATION_BATCH_SIZE,
         callbacks=[timer],
         verbose=verbose,
     )
-    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
+    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
     return RunResult(
         model=kind,
         seed=int(seed),

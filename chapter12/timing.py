@@ -159,7 +159,7 @@ def time_training(
     """Train one model on the training part of `data` (no validation pass), timing every epoch."""
     import keras
 
-    from chapter12.experiment import EpochTimer, validation_split_sizes
+    from chapter12.experiment import EVALUATION_BATCH_SIZE, EpochTimer, validation_split_sizes
     from chapter12.models import build_model
 
     check_model_kind(kind)
@@ -173,7 +173,8 @@ def time_training(
               epochs=config.epochs, callbacks=[timer], verbose=0)
     stats = summarize_epochs(timer.epoch_seconds)
     flops = training_flops_per_epoch(kind, config, n_train)
-    accuracy = float(model.evaluate(data.x_test, data.y_test, verbose=0)[1]) if evaluate else None
+    accuracy = (float(model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)[1])
+                if evaluate else None)
     return TimingResult(
         model=kind, variant=variant, backend=keras.backend.backend(), device=device, repeat=repeat,
         batch_size=config.batch_size, recurrent_dropout=config.recurrent_dropout, n_train=n_train,
@@ -309,7 +310,7 @@ def worker(settings: TimingSettings) -> dict:
     import keras
 
     from chapter12.environment import environment_info
-    from chapter12.experiment import prepare_data
+    from chapter12.data import prepare_data
 
     if keras.backend.backend() != settings.backend:
         raise Chapter12Error(f"this process runs Keras on {keras.backend.backend()}, not {settings.backend}; "
