@@ -17,8 +17,10 @@ from chapter12.errors import Chapter12Error
 from chapter12.models import build_model
 
 
-# Evaluation computes no gradient, so its batch size changes only the speed, not the numbers
-# (up to float rounding in the mean loss); 1,024 reviews at a time is several times faster than 32.
+# The final test evaluation computes no gradient, so its batch size changes only the speed, not
+# the numbers (up to float rounding in the mean loss). The validation pass inside fit keeps Keras's
+# default: a larger validation batch changed the training runs' random draws (measured: seed 0
+# ended at 0.8331 instead of 0.8123), and a seed must give the same run as the book's code.
 EVALUATION_BATCH_SIZE = 1024
 
 
@@ -100,7 +102,6 @@ def train_and_evaluate(
         batch_size=config.batch_size,
         epochs=config.epochs,
         validation_data=(data.x_train[n_train:], data.y_train[n_train:]),
-        validation_batch_size=EVALUATION_BATCH_SIZE,
         callbacks=[timer],
         verbose=verbose,
     )
