@@ -61,7 +61,8 @@ def current_interpreter_kernel() -> Iterator[str]:
         spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         spec = {
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # Log level ERROR: the kernel's start-up warnings would repeat for every notebook.
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=40"],
             "display_name": f"Python ({sys.executable})",
             "language": "python",
         }
@@ -165,7 +166,9 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
         "verbose": 2,
         "backends": [options.keras_backend()],
     }
-    asked = {"epochs": options.epochs, "batch_size": options.batch_size, "repeats": options.repeats}
+    # A quick run is a rehearsal: one timed repeat is enough to see the ratio.
+    repeats = options.repeats if options.repeats is not None else (1 if options.quick else None)
+    asked = {"epochs": options.epochs, "batch_size": options.batch_size, "repeats": repeats}
     offered |= {k: v for k, v in asked.items() if v is not None}
     import papermill as pm
 
@@ -288,8 +291,8 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
         records = []
         with current_interpreter_kernel() as kernel:
             for i, job in enumerate(jobs, 1):
-                log(f"[{i}/{len(jobs)}] executing {job.name} (models {', '.join(options.models)}; "
-                    f"seeds {', '.join(map(str, options.seeds))}; {'bundled sample' if options.quick else source})")
+                shown = ", ".join(f"{k}={v}" for k, v in job.parameters.items() if k not in ("output_dir", "verbose"))
+                log(f"[{i}/{len(jobs)}] executing {job.name} ({shown})")
                 record = execute_notebook(job, staging, kernel)
                 records.append(record)
                 log(f"[{i}/{len(jobs)}] {job.name}: {record['status']} in {record['seconds']:.0f} s")
