@@ -6,7 +6,6 @@ touch the Stanford cache uses the `cache` fixture, which points CHAPTER12_CACHE 
 
 import gzip
 import io
-import json
 import os
 import pickle
 import re

@@ -14,8 +14,6 @@ import subprocess
 import sys
 import tarfile
 import textwrap
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,7 +85,7 @@ def test_archive_link_pointing_outside(tmp_path):
 
 def test_review_with_invalid_utf8_follows_the_documented_policy(tmp_path):
     # Policy (README): invalid bytes become U+FFFD, which is no word; the rest of the review counts.
-    from chapter12.data import load_raw, prepare_stanford
+    from chapter12.data import prepare_stanford
 
     reviews = list(STANFORD_REVIEWS)
     reviews[0] = ("train", "pos", "0_9.txt", b"great \xff\xfe movie")
