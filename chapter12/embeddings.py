@@ -254,3 +254,26 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     directions = directions[:2]
     signs = np.sign(directions[np.arange(2), np.abs(directions).argmax(axis=1)])
     return centred @ (directions * signs[:, None]).T
+
+
+def vectors_from_matrix(
+    matrix: np.ndarray, word_index: Mapping[str, int], *, index_from: int = 3, limit: int | None = None
+) -> dict[str, np.ndarray]:
+    """The rows of an embedding matrix as {word: vector}, most frequent words first (at most `limit`)."""
+    ranked = sorted((rank, word) for word, rank in word_index.items() if 0 < rank and rank + index_from < len(matrix))
+    if limit is not None:
+        ranked = ranked[:limit]
+    return {word: matrix[rank + index_from] for rank, word in ranked}
+
+
+def save_word_vectors(path: str | PathLike, vectors: Mapping[str, np.ndarray]) -> None:
+    """Write vectors as a GloVe text file (one 'word v1 v2 ...' line each), atomically."""
+    from pathlib import Path
+
+    from chapter12.data import atomic_write
+
+    for word in vectors:
+        if not word or any(c.isspace() for c in word):
+            raise Chapter12Error(f"cannot save the word {word!r}: GloVe text files need words without spaces")
+    text = "".join(word + " " + " ".join(f"{v:.6f}" for v in vector) + "\n" for word, vector in vectors.items())
+    atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))

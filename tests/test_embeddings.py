@@ -214,3 +214,19 @@ def test_pca_2d_keeps_distances_of_points_in_a_plane_and_rejects_bad_input():
     for bad in (np.ones(5), np.ones((1, 4)), np.array([[0.0, np.nan], [1.0, 2.0]])):
         with pytest.raises(ValueError):
             pca_2d(bad)
+
+
+def test_vectors_from_matrix_round_trip_through_a_glove_file(tmp_path):
+    from chapter12.embeddings import save_word_vectors, vectors_from_matrix
+
+    word_index = {"good": 1, "bad": 2, "rare": 9}
+    matrix = np.arange(8 * 3, dtype=np.float32).reshape(8, 3)  # rows 0-2 reserved; "rare" (row 12) is outside
+    vectors = vectors_from_matrix(matrix, word_index)
+    assert list(vectors) == ["good", "bad"]
+    np.testing.assert_array_equal(vectors["good"], matrix[4])
+    assert list(vectors_from_matrix(matrix, word_index, limit=1)) == ["good"]
+    save_word_vectors(tmp_path / "v.txt", vectors)
+    again = load_word_vectors(tmp_path / "v.txt")
+    np.testing.assert_allclose(again["bad"], matrix[5])
+    with pytest.raises(ValueError, match="without spaces"):
+        save_word_vectors(tmp_path / "w.txt", {"two words": matrix[4]})
