@@ -9,7 +9,7 @@ import os, sys, time, statistics
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras
 from chapter12 import build_model
-from chapter12.data import load_imdb, pad, load_padded
+from chapter12.imdb import load_imdb, pad, load_padded
 SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/aclImdb_v1_labeled.tar.gz"
 load_padded(source=SRC)  # warm the page cache
 old, new = [], []

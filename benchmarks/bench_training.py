@@ -8,7 +8,10 @@ In one process, for each repeat, in this order:
   B. library: chapter12.train_and_evaluate with the same settings;
   C. papermill: `reproduce` of the accuracy notebook with one model and one seed, wall time with kernel start.
 Also timed: preparing the data cold (archive -> cache, in a fresh cache folder) and warm (cache -> padded
-arrays), and `reproduce --quick` end to end. Prints one summary line; writes all samples to --json.
+arrays), for each vocabulary of the Stanford reviews (keras, clean), and `reproduce --quick` end to end.
+Prints one summary line; writes all samples to --json. `--prep-only` times the data preparation alone:
+
+    python benchmarks/bench_training.py --data ../shared/data/aclImdb_v1_labeled.tar.gz --prep-only --json runs/prep.json
 """
 
 from __future__ import annotations
@@ -54,18 +57,18 @@ def timed(fn):
     return time.perf_counter() - start, value
 
 
-def time_prep(data: str) -> dict:
+def time_prep(data: str, vocabulary: str = "keras") -> dict:
     """Cold (fresh cache folder) and warm preparation of the padded arrays, each in a fresh process.
 
     The clock covers the data step alone (archive or cache -> padded arrays); importing Keras, which
     any training needs anyway, is timed apart in the same processes.
     """
     script = ("import sys, time; t = time.perf_counter(); import keras; k = time.perf_counter() - t; "
-              "from chapter12.data import load_padded; t = time.perf_counter(); load_padded(source=sys.argv[1]); "
-              "print(k, time.perf_counter() - t)")
+              "from chapter12.imdb import load_padded; t = time.perf_counter(); "
+              "load_padded(source=sys.argv[1], vocabulary=sys.argv[2]); print(k, time.perf_counter() - t)")
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
         env = dict(os.environ, CHAPTER12_CACHE=cache)
-        runs = [subprocess.run([sys.executable, "-c", script, data], env=env, capture_output=True, text=True, check=True)
+        runs = [subprocess.run([sys.executable, "-c", script, data, vocabulary], env=env, capture_output=True, text=True, check=True)
                 .stdout.split()[-2:] for _ in range(2)]
     (import_cold, cold), (import_warm, warm) = [[float(v) for v in r] for r in runs]
     return {"prep_cold_seconds": cold, "prep_warm_seconds": warm, "import_keras_seconds": min(import_cold, import_warm)}
@@ -83,15 +86,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="lstm", choices=["simple_rnn", "lstm"], help="which of the book's models")
     parser.add_argument("--skip-quick", action="store_true", help="do not time reproduce --quick")
     parser.add_argument("--json", type=Path, required=True, help="where to write the figures")
+    parser.add_argument("--prep-only", action="store_true", help="time the data preparation alone (both vocabularies)")
     args = parser.parse_args(argv)
 
     from chapter12 import BookConfig, prepare_data, train_and_evaluate
     from chapter12.reproduce import ReproduceOptions, reproduce
 
-    prep = time_prep(args.data)
+    from chapter12.imdb import resolve_source
+
+    vocabularies = ["keras", "clean"] if resolve_source(args.data).kind == "stanford" else ["keras"]
+    prep_by_vocabulary = {}
+    for vocabulary in vocabularies:
+        prep_by_vocabulary[vocabulary] = p = time_prep(args.data, vocabulary)
+        print(f"data preparation, {vocabulary} vocabulary: cold {p['prep_cold_seconds']:.1f} s, warm "
+              f"{p['prep_warm_seconds']:.2f} s (importing Keras, timed apart: {p['import_keras_seconds']:.1f} s)", flush=True)
+    prep = prep_by_vocabulary["keras"] | {"prep_by_vocabulary": prep_by_vocabulary}
     prep_cold, prep_warm = prep["prep_cold_seconds"], prep["prep_warm_seconds"]
-    print(f"data preparation: cold {prep_cold:.1f} s, warm {prep_warm:.2f} s "
-          f"(importing Keras, timed apart: {prep['import_keras_seconds']:.1f} s)", flush=True)
+    if args.prep_only:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(prep, indent=2))
+        return 0
     config = BookConfig(epochs=args.epochs)
     data = prepare_data(config, source=args.data)
     samples = {"plain": [], "library": [], "papermill": []}

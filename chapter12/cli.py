@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chapter12.config import MODEL_KINDS
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.words import VOCABULARIES
 from chapter12.reproduce import NOTEBOOKS
 
 
@@ -39,12 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--backend", help="Keras backend for the notebooks: tensorflow, jax or torch "
                      "(default: $KERAS_BACKEND, else tensorflow)")
     rep.add_argument("--repeats", type=int, metavar="N", help="timed runs per model and variant (default: 2)")
+    rep.add_argument("--vocabulary", choices=VOCABULARIES, default="keras",
+                     help="how the Stanford reviews become words: keras (default: exactly Keras's imdb.npz, the "
+                          "book's data) or clean (chapter12's own tokenizer, no 'br')")
 
     tim = sub.add_parser("time", help="time simple RNN vs LSTM on one or more Keras backends (no notebook needed)")
     tim.add_argument("--backends", nargs="+", default=None, metavar="NAME",
                      help="Keras backends, each timed in its own process (default: $KERAS_BACKEND, else tensorflow)")
     tim.add_argument("--data", metavar="PATH", help="as for reproduce")
     tim.add_argument("--quick", action="store_true", help="time on the bundled sample")
+    tim.add_argument("--vocabulary", choices=VOCABULARIES, default="keras", help="as for reproduce")
     tim.add_argument("--variants", nargs="+", default=["book", "fused"], metavar="NAME", help="book and/or fused")
     tim.add_argument("--epochs", type=int, default=3, help="epochs per timed run, at least 3 (default: 3)")
     tim.add_argument("--repeats", type=int, default=2, help="interleaved repeats (default: 2)")
@@ -58,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
-    smp.add_argument("--out", type=Path, default=Path(__file__).parent / "data", help="folder for the sample files")
+    smp.add_argument("--out", type=Path, default=Path(__file__).parent / "imdb" / "files", help="folder for the sample file")
     return parser
 
 
@@ -69,7 +74,7 @@ def _run(args) -> int:
         options = ReproduceOptions(
             out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
             epochs=args.epochs, batch_size=args.batch_size, only=args.only or list(NOTEBOOKS), overwrite=args.overwrite,
-            backend=args.backend, repeats=args.repeats,
+            backend=args.backend, repeats=args.repeats, vocabulary=args.vocabulary,
         )
         return reproduce(options)
     if args.command == "time":
@@ -82,7 +87,8 @@ def _run(args) -> int:
         backends = args.backends or [os.environ.get("KERAS_BACKEND") or "tensorflow"]
         all_settings = [
             TimingSettings(backend=b, variants=args.variants, epochs=args.epochs, repeats=args.repeats,
-                           batch_size=args.batch_size, data_source=args.data, quick=args.quick).check()
+                           batch_size=args.batch_size, data_source=args.data, quick=args.quick,
+                           vocabulary=args.vocabulary).check()
             for b in backends
         ]
         measured = merge_measurements([measure_backend(s) for s in all_settings])
@@ -100,7 +106,7 @@ def _run(args) -> int:
             print(f"wrote {path}")
         return 0
     if args.command == "make-sample":
-        from chapter12.sample import build_sample
+        from chapter12.imdb.sample import build_sample
 
         for path in build_sample(args.archive, args.out):
             print(f"wrote {path}")

@@ -270,7 +270,7 @@ def save_word_vectors(path: str | PathLike, vectors: Mapping[str, np.ndarray]) -
     """Write vectors as a GloVe text file (one 'word v1 v2 ...' line each), atomically."""
     from pathlib import Path
 
-    from chapter12.data import atomic_write
+    from chapter12.files import atomic_write
 
     for word in vectors:
         if not word or any(c.isspace() for c in word):

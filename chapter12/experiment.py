@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from chapter12.config import BookConfig, check_model_kind
-from chapter12.data import ImdbData, pad_data, prepare_data  # noqa: F401 (re-exported)
+from chapter12.imdb import ImdbData, pad_data, prepare_data  # noqa: F401 (re-exported)
 from chapter12.errors import Chapter12Error
 from chapter12.models import build_model
 

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chapter12.data import atomic_write
+from chapter12.files import atomic_write
 from chapter12.errors import Chapter12Error
 
 # The JupyterLab template minus every block that loads a script from the internet.

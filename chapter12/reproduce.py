@@ -21,6 +21,7 @@ from typing import Iterator
 
 from chapter12.config import BookConfig, check_model_kind, check_positive_int
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.words import check_vocabulary
 from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
 
 KERNEL_NAME = "chapter12-python"
@@ -93,6 +94,7 @@ class ReproduceOptions:
     overwrite: bool = False
     backend: str | None = None
     repeats: int | None = None
+    vocabulary: str = "keras"  # how the Stanford reviews become words: "keras" (exactly imdb.npz) or "clean"
 
     def keras_backend(self) -> str:
         """The backend the notebooks will run on: --backend, else $KERAS_BACKEND, else TensorFlow."""
@@ -107,6 +109,7 @@ class ReproduceOptions:
 def check_options(options: ReproduceOptions) -> BookConfig:
     """Validate everything before any work starts; raise Chapter12Error on the first problem."""
     config = options.config()
+    check_vocabulary(options.vocabulary)
     if not options.models:
         raise Chapter12Error("no model chosen; pass --models simple_rnn lstm (or others)")
     for kind in options.models:
@@ -139,17 +142,14 @@ def check_options(options: ReproduceOptions) -> BookConfig:
 
 def check_data(options: ReproduceOptions) -> str | None:
     """Make sure the data can be read (and the Stanford cache exists) before a kernel starts; returns the source."""
-    from chapter12.data import get_word_index, load_imdb, load_raw, resolve_source
+    from chapter12.imdb import resolve_source
 
-    source = resolve_source("sample" if options.quick else options.data)
-    if source.kind == "sample":
-        return "sample"
-    if source.kind == "keras":
-        load_imdb(source=source)  # downloads once into Keras's cache, or fails with a clear line
-        return "keras"
-    load_raw(source)  # builds the cache once, here, with one-line errors
-    if source.kind == "npz":
-        get_word_index(source)  # the notebooks decode reviews: imdb_word_index.json must be beside the file
+    source = resolve_source("sample" if options.quick else options.data, options.vocabulary)
+    # Reads the reviews once, here, with one-line errors (and builds the Stanford cache, or downloads).
+    source.raw()
+    if source.kind in ("sample", "keras"):
+        return source.kind
+    source.word_index()  # the notebooks decode reviews: for imdb.npz, imdb_word_index.json must be beside it
     return str(source.path.resolve())
 
 
@@ -165,6 +165,7 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
         "output_dir": ".",
         "verbose": 2,
         "backends": [options.keras_backend()],
+        "vocabulary": options.vocabulary,
     }
     # A quick run is a rehearsal: one timed repeat is enough to see the ratio.
     repeats = options.repeats if options.repeats is not None else (1 if options.quick else None)
@@ -254,6 +255,7 @@ def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: 
         "book": book_reference(),
         "config": config.to_dict() | {
             "models": list(options.models), "seeds": list(options.seeds), "quick": options.quick, "data": options.data,
+            "vocabulary": options.vocabulary,
             "backend": options.keras_backend(), "notebooks": configs,
         },
         "environment": environment,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from chapter12.config import BOOK_RESULTS, BOOK_TIME_RATIO
-from chapter12.data import atomic_write
+from chapter12.files import atomic_write
 
 
 def mean_sd(values: Iterable[float]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from chapter12.config import BookConfig, check_model_kind, check_positive_int
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.words import check_vocabulary
 
 BACKENDS = ("tensorflow", "jax", "torch")
 # The book's layer uses recurrent_dropout=0.2. Keras then has to run the recurrence step by step
@@ -283,6 +284,7 @@ class TimingSettings:
     batch_size: int = BookConfig.batch_size
     data_source: str | None = None
     quick: bool = False
+    vocabulary: str = "keras"  # how the Stanford reviews become words: "keras" (as imdb.npz) or "clean"
     matmul_size: int = 2048
     max_reviews: int | None = None  # keep only the first N training and test reviews (for tests)
 
@@ -296,6 +298,7 @@ class TimingSettings:
         for variant in self.variants:
             check_variant(variant)
         check_positive_int("repeats", self.repeats)
+        check_vocabulary(self.vocabulary)
         check_positive_int("matmul_size", self.matmul_size)
         if self.max_reviews is not None:
             check_positive_int("max_reviews", self.max_reviews, minimum=10)
@@ -310,14 +313,14 @@ def worker(settings: TimingSettings) -> dict:
     import keras
 
     from chapter12.environment import environment_info
-    from chapter12.data import prepare_data
+    from chapter12.imdb import prepare_data
 
     if keras.backend.backend() != settings.backend:
         raise Chapter12Error(f"this process runs Keras on {keras.backend.backend()}, not {settings.backend}; "
                              f"set KERAS_BACKEND={settings.backend} before Keras is imported")
     env = environment_info()
     config = BookConfig(epochs=settings.epochs, batch_size=settings.batch_size)
-    data = prepare_data(config, source=settings.data_source, quick=settings.quick)
+    data = prepare_data(config, source=settings.data_source, quick=settings.quick, vocabulary=settings.vocabulary)
     if settings.max_reviews:
         n = settings.max_reviews
         data = type(data)(data.x_train[:n], data.y_train[:n], data.x_test[:n], data.y_test[:n], data.source)

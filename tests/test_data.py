@@ -1,4 +1,4 @@
-"""Tests for chapter12.data (and chapter12.safe_npz) on tiny data built in the test.
+"""Tests for chapter12.imdb (the data layer) on tiny data built in the test.
 
 Every source is a few dozen reviews (see conftest.py), small for test speed. Any test that may
 touch the Stanford cache uses the `cache` fixture, which points CHAPTER12_CACHE at tmp_path.
@@ -18,10 +18,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-import chapter12.data as data_module
-from chapter12.data import (
+import chapter12.imdb.cache as cache_module
+import chapter12.imdb.stanford as stanford_module
+from chapter12.imdb import (
     DATA_ENV,
-    DataSource,
     decode_review,
     get_word_index,
     load_imdb,
@@ -31,6 +31,7 @@ from chapter12.data import (
     tokenize,
 )
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.sources import BundledSample, KerasDownload, NpzFile, StanfordReviews
 
 from conftest import STANFORD_REVIEWS, WORDS, make_keras_reviews, pack_stanford_targz, write_keras_npz
 
@@ -59,8 +60,8 @@ def keras_load(monkeypatch, npz_path, **kwargs):
     return keras_imdb.load_data(**kwargs)
 
 
-def _words_of(split):
-    return [tokenize(text) for s, _, _, text in STANFORD_REVIEWS if s == split]
+def _words_of(split, vocabulary="clean"):
+    return [tokenize(text, vocabulary) for s, _, _, text in STANFORD_REVIEWS if s == split]
 
 
 # ----------------------------------------------------------------------------- equality with Keras
@@ -151,17 +152,18 @@ def test_stanford_source_matches_keras_on_the_same_ranks(tiny_targz, cache, tmp_
 # ----------------------------------------------------------------------------- Stanford reviews
 
 
-def test_folder_and_archive_give_identical_results(tiny_stanford, tiny_targz, cache):
-    from_folder = load_imdb(source=tiny_stanford, num_words=2500)
-    from_archive = load_imdb(source=tiny_targz, num_words=2500)
+@pytest.mark.parametrize("vocabulary", ["keras", "clean"])
+def test_folder_and_archive_give_identical_results(tiny_stanford, tiny_targz, cache, vocabulary):
+    from_folder = load_imdb(source=tiny_stanford, num_words=2500, vocabulary=vocabulary)
+    from_archive = load_imdb(source=tiny_targz, num_words=2500, vocabulary=vocabulary)
     assert_same_imdb(from_folder, from_archive)
-    assert get_word_index(tiny_stanford) == get_word_index(tiny_targz)
+    assert get_word_index(tiny_stanford, vocabulary) == get_word_index(tiny_targz, vocabulary)
     # The folder above aclImdb/ is accepted too.
-    assert_same_imdb(load_imdb(source=tiny_stanford.parent, num_words=2500), from_folder)
+    assert_same_imdb(load_imdb(source=tiny_stanford.parent, num_words=2500, vocabulary=vocabulary), from_folder)
 
 
-def test_ranks_follow_training_frequency(tiny_targz, cache):
-    index = get_word_index(tiny_targz)
+def test_clean_ranks_follow_training_frequency(tiny_targz, cache):
+    index = get_word_index(tiny_targz, "clean")
     counts = {}
     for words in _words_of("train"):
         for w in words:
@@ -173,14 +175,14 @@ def test_ranks_follow_training_frequency(tiny_targz, cache):
     by_rank = sorted(index, key=index.get)
     assert by_rank == sorted(counts, key=lambda w: (-counts[w], w))
     # With index_from=3 the most frequent word is index 4, and every training review that has it shows it.
-    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
+    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500, vocabulary="clean")
     assert sum(seq.count(4) for seq in x_train) == counts["movie"]
 
 
 def test_test_only_words_are_skipped(tiny_targz, cache):
-    index = get_word_index(tiny_targz)
+    index = get_word_index(tiny_targz, "clean")
     assert "zyzzyva" not in index and "quux" not in index
-    _, (x_test, _) = load_imdb(source=tiny_targz, num_words=2500)
+    _, (x_test, _) = load_imdb(source=tiny_targz, num_words=2500, vocabulary="clean")
     decoded = sorted(decode_review(seq, index) for seq in x_test)
     # "Bad, bad quux movie." -> quux is dropped (not turned into [OOV]).
     assert "[START] bad bad movie" in decoded
@@ -190,20 +192,73 @@ def test_test_only_words_are_skipped(tiny_targz, cache):
     assert lengths == expected
 
 
-def test_tokenize():
-    assert tokenize("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "really"]
-    assert tokenize("It's the film's end;<BR />'quoted' -- a_b 42") == ["it's", "the", "film's", "end", "quoted", "a", "b", "42"]
-    assert "br" not in tokenize("one<br />two<br /><br />three")
-    assert tokenize("") == []
+def test_tokenize_clean():
+    clean = lambda text: tokenize(text, "clean")  # noqa: E731
+    assert clean("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "really"]
+    assert clean("It's the film's end;<BR />'quoted' -- a_b 42") == ["it's", "the", "film's", "end", "quoted", "a", "b", "42"]
+    assert "br" not in clean("one<br />two<br /><br />three")
+    assert clean("") == []
+    assert clean("ÜBER Café") == ["über", "café"]  # Unicode lower case
 
 
-def test_decode_review_round_trips_words(tiny_targz, cache):
-    index = get_word_index(tiny_targz)
-    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
+def test_tokenize_keras():
+    # Keras's text_to_word_sequence on bytes: punctuation (not the apostrophe) becomes a space, so
+    # "<br />" leaves "br"; words are split at spaces only; ASCII letters alone are lower-cased.
+    assert tokenize("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "br", "br", "really"]
+    assert tokenize("It's the film's end;<BR />'quoted' -- a_b 42") == [
+        "it's", "the", "film's", "end", "br", "'quoted'", "a", "b", "42"]
+    assert tokenize("ÜBER Café") == ["Über", "café"]  # the capital Ü stays, as in Keras's index
+    assert tokenize("tab\there,new\nline no\u00a0break") == ["tab", "here", "new", "line", "no\u00a0break"]
+    assert tokenize("") == [] and tokenize("  ... ") == []
+    with pytest.raises(Chapter12Error, match="vocabulary"):
+        tokenize("text", "fancy")
+
+
+def test_keras_vocabulary_ranks_come_from_keras_word_index(tiny_targz, cache):
+    index = get_word_index(tiny_targz)  # the default vocabulary: Keras's
+    assert len(index) == 88584 and index["the"] == 1 and index["br"] == 7
+    raw = load_raw(tiny_targz)
+    # imdb.npz's order: train/pos (names in string order), then train/neg.
+    pos_first = [s for s in STANFORD_REVIEWS if s[0] == "train" and s[1] == "pos"]
+    expected_first = sorted(pos_first, key=lambda s: s[2])[0][3]
+    words = {r: w for w, r in index.items()}
+    assert [words[r] for r in raw.x_train.to_lists()[0]] == [w for w in tokenize(expected_first) if w in index]
+    assert raw.y_train.tolist() == [1, 1, 1, 0, 0, 0]
+    # Test words that Keras's index lacks are dropped, not made unknown.
+    assert "zyzzyva" not in index
+    _, (x_test, _) = load_imdb(source=tiny_targz, num_words=10**6)
+    assert not any(2 in seq for seq in x_test)
+
+
+def test_reviews_follow_imdb_npz_order(tmp_path, cache):
+    # File names sort as strings: 10_1.txt comes before 9_1.txt, and positive reviews come first.
+    reviews = [
+        ("train", "neg", "9_1.txt", "bad"), ("train", "neg", "10_1.txt", "awful"),
+        ("train", "pos", "9_9.txt", "good"), ("train", "pos", "10_9.txt", "great"),
+        ("test", "neg", "0_1.txt", "poor"), ("test", "pos", "0_9.txt", "fine"),
+    ]
+    archive = pack_stanford_targz(tmp_path / "order.tar.gz", reviews)
+    index = get_word_index(archive)
+    words = {r: w for w, r in index.items()}
+    raw = load_raw(archive)
+    assert [[words[r] for r in seq] for seq in raw.x_train.to_lists()] == [["great"], ["good"], ["awful"], ["bad"]]
+    assert raw.y_train.tolist() == [1, 1, 0, 0]
+    clean = load_raw(archive, "clean")
+    assert clean.y_train.tolist() == [1, 1, 0, 0]
+
+
+@pytest.mark.parametrize("vocabulary", ["keras", "clean"])
+def test_decode_review_round_trips_words(tiny_targz, cache, vocabulary):
+    index = get_word_index(tiny_targz, vocabulary)
+    (x_train, _), _ = load_imdb(source=tiny_targz, num_words=10**6, vocabulary=vocabulary)
     decoded = sorted(decode_review(seq, index) for seq in x_train)
-    assert decoded == sorted("[START] " + " ".join(words) for words in _words_of("train"))
+    assert decoded == sorted("[START] " + " ".join(words) for words in _words_of("train", vocabulary))
+
+
+def test_decode_review_marks_cut_words(tiny_targz, cache):
+    index = get_word_index(tiny_targz, "clean")
     # Words cut by num_words show as [OOV]; padding as [PAD].
-    (x_small, _), _ = load_imdb(source=tiny_targz, num_words=6)  # indices 4, 5: "movie", "the"
+    (x_small, _), _ = load_imdb(source=tiny_targz, num_words=6, vocabulary="clean")  # indices 4, 5: "movie", "the"
     texts = [decode_review(seq, index) for seq in pad(x_small, maxlen=20)]
     assert all(t.split()[0] == "[PAD]" for t in texts)  # every review is shorter than 20 here
     assert all(set(t.split()) <= {"[PAD]", "[START]", "[OOV]", "movie", "the"} for t in texts)
@@ -233,7 +288,9 @@ def test_get_word_index_sample():
 
 
 @pytest.mark.parametrize(
-    "text, message", [("{not json", "not valid JSON"), ("[1, 2]", "mapping"), ('{"a": "one"}', "mapping")]
+    "text, message",
+    [("{not json", "not valid JSON"), ("[1, 2]", "mapping"), ('{"a": "one"}', "mapping"), ('{"a": 0}', "mapping"),
+     ('{"a": -3}', "mapping"), ('{"a": 1.5}', "mapping"), ('{"a": true}', "mapping"), ('"the"', "mapping"), ("", "JSON")],
 )
 def test_word_index_json_that_does_not_parse(tiny_npz, text, message):
     (tiny_npz.parent / "imdb_word_index.json").write_text(text, encoding="utf-8")
@@ -256,14 +313,14 @@ def test_second_load_is_served_from_cache(tiny_targz, cache, monkeypatch):
     def refuse(path):
         raise AssertionError("prepare_stanford was called although the cache holds the data")
 
-    monkeypatch.setattr(data_module, "prepare_stanford", refuse)
+    monkeypatch.setattr(cache_module, "prepare_stanford", refuse)
     assert_same_imdb(load_imdb(source=tiny_targz, num_words=2500), first)
     assert get_word_index(tiny_targz) == first_index
 
 
 def test_folder_source_is_cached_too(tiny_stanford, cache, monkeypatch):
     first = load_imdb(source=tiny_stanford, num_words=2500)
-    monkeypatch.setattr(data_module, "prepare_stanford", lambda path: pytest.fail("cache not used"))
+    monkeypatch.setattr(cache_module, "prepare_stanford", lambda path, vocabulary: pytest.fail("cache not used"))
     assert_same_imdb(load_imdb(source=tiny_stanford, num_words=2500), first)
 
 
@@ -274,14 +331,27 @@ def test_changed_archive_gets_its_own_cache(make_targz, cache):
         for s, l, n, t in STANFORD_REVIEWS
     ]
     changed = make_targz("b.tar.gz", reviews=changed_reviews)
-    a = load_imdb(source=original, num_words=2500)
-    b = load_imdb(source=changed, num_words=2500)
+    a = load_imdb(source=original, num_words=2500, vocabulary="clean")
+    b = load_imdb(source=changed, num_words=2500, vocabulary="clean")
     assert len(_cache_files(cache)) == 2
     assert [list(s) for s in a[0][0]] != [list(s) for s in b[0][0]]
-    assert "terrible" in get_word_index(changed) and "terrible" not in get_word_index(original)
+    assert "terrible" in get_word_index(changed, "clean") and "terrible" not in get_word_index(original, "clean")
     # Same name, new content: still not served the old data.
     original.write_bytes(changed.read_bytes())
-    assert_same_imdb(load_imdb(source=original, num_words=2500), b)
+    assert_same_imdb(load_imdb(source=original, num_words=2500, vocabulary="clean"), b)
+
+
+def test_each_vocabulary_has_its_own_cache(tiny_targz, cache, monkeypatch):
+    keras_words = load_imdb(source=tiny_targz, num_words=None)
+    clean_words = load_imdb(source=tiny_targz, num_words=None, vocabulary="clean")
+    names = [p.name for p in _cache_files(cache)]
+    assert len(names) == 2 and any("-keras-" in n for n in names) and any("-clean-" in n for n in names)
+    assert [list(s) for s in keras_words[0][0]] != [list(s) for s in clean_words[0][0]]
+    assert cache_module.source_fingerprint(tiny_targz, "keras") != cache_module.source_fingerprint(tiny_targz, "clean")
+    # Both are served from the cache from now on, each its own.
+    monkeypatch.setattr(cache_module, "prepare_stanford", lambda path, vocabulary: pytest.fail("cache not used"))
+    assert_same_imdb(load_imdb(source=tiny_targz, num_words=None), keras_words)
+    assert_same_imdb(load_imdb(source=tiny_targz, num_words=None, vocabulary="clean"), clean_words)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "overwrite_middle", "garbage", "empty"])
@@ -305,7 +375,7 @@ def test_damaged_cache_is_rebuilt(tiny_targz, cache, damage, capsys):
     assert get_word_index(tiny_targz) == first_index
     # Rebuilt in place: a sound cache again (np.savez stamps the time, so not byte for byte).
     with np.load(cache_file, allow_pickle=False) as f:
-        assert str(f["fingerprint"]) == data_module.source_fingerprint(tiny_targz)
+        assert str(f["fingerprint"]) == cache_module.source_fingerprint(tiny_targz)
 
 
 def test_cache_with_wrong_fingerprint_is_not_used(make_targz, cache):
@@ -314,7 +384,7 @@ def test_cache_with_wrong_fingerprint_is_not_used(make_targz, cache):
     (cache_a,) = _cache_files(cache)
     reviews_b = STANFORD_REVIEWS[:-1]  # one test review fewer
     b = make_targz("b.tar.gz", reviews=reviews_b)
-    cache_b, _ = data_module.cache_path_for(b)
+    cache_b, _ = cache_module.cache_path_for(b)
     # Put a's cache under b's name: the fingerprint inside it does not match, so it is rebuilt.
     cache_b.write_bytes(cache_a.read_bytes())
     _, (x_test, _) = load_imdb(source=b, num_words=2500)
@@ -330,9 +400,9 @@ def test_cached_word_index_equals_first_for_wordless_training_set(make_targz, ca
         ("test", "neg", "0_1.txt", "Bad."),
     ]
     archive = make_targz(reviews=reviews)
-    first = get_word_index(archive)  # built and cached
+    first = get_word_index(archive, "clean")  # built and cached
     assert first == {}
-    assert get_word_index(archive) == first  # served from the cache
+    assert get_word_index(archive, "clean") == first  # served from the cache
 
 
 def test_cache_holds_no_pickles_and_no_part_files(tiny_targz, cache):
@@ -377,7 +447,8 @@ def test_sample_first_review_decodes_to_words(monkeypatch):
     assert "[?]" not in words
     real = [w for w in words if not w.startswith("[")]
     assert len(real) > len(words) / 2
-    assert all(re.fullmatch(r"[^\W_]+(?:'[^\W_]+)*", w) for w in real)
+    # Keras's words: no punctuation but the apostrophe, no ASCII capitals.
+    assert not any(re.search(r"[!-&(-/:-@\[-`{-~A-Z]", w) for w in real)
 
 
 # ----------------------------------------------------------------------------- pad
@@ -438,11 +509,13 @@ def test_resolve_source_text_file_is_not_imdb(tmp_path):
 
 
 def test_resolve_source_kinds(tiny_npz, tiny_stanford, tiny_targz, tmp_path):
-    assert resolve_source("sample") == DataSource("sample")
-    assert resolve_source("keras") == DataSource("keras")
-    assert resolve_source(tiny_npz) == DataSource("npz", tiny_npz)
-    assert resolve_source(str(tiny_stanford.parent)) == DataSource("stanford", tiny_stanford)
-    assert resolve_source(tiny_targz) == DataSource("stanford", tiny_targz)
+    assert resolve_source("sample") == BundledSample()
+    assert resolve_source("keras") == KerasDownload()
+    assert resolve_source(tiny_npz) == NpzFile(tiny_npz)
+    assert resolve_source(str(tiny_stanford.parent)) == StanfordReviews(tiny_stanford)
+    assert resolve_source(tiny_targz) == StanfordReviews(tiny_targz, "keras")
+    assert resolve_source(tiny_targz, "clean") == StanfordReviews(tiny_targz, "clean")
+    assert resolve_source(resolve_source(tiny_targz), "clean").vocabulary == "clean"
     # Recognised by content when the name says nothing.
     renamed = tmp_path / "download"
     renamed.write_bytes(tiny_targz.read_bytes())
@@ -454,11 +527,11 @@ def test_resolve_source_kinds(tiny_npz, tiny_stanford, tiny_targz, tmp_path):
 
 def test_resolve_source_uses_environment(tiny_npz, monkeypatch):
     monkeypatch.setenv(DATA_ENV, str(tiny_npz))
-    assert resolve_source(None) == DataSource("npz", tiny_npz)
+    assert resolve_source(None) == NpzFile(tiny_npz)
     (x_train, _), _ = load_imdb(num_words=2500)  # no source: the environment's file
     assert len(x_train) == 30
     monkeypatch.setenv(DATA_ENV, "sample")
-    assert resolve_source(None) == DataSource("sample")
+    assert resolve_source(None) == BundledSample()
     monkeypatch.setenv(DATA_ENV, str(tiny_npz.parent / "gone.npz"))
     with pytest.raises(Chapter12Error, match="does not exist"):
         load_imdb()
@@ -466,8 +539,20 @@ def test_resolve_source_uses_environment(tiny_npz, monkeypatch):
 
 def test_resolve_source_defaults_to_keras(monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
-    assert resolve_source(None) == DataSource("keras")
-    assert resolve_source("") == DataSource("keras")
+    assert resolve_source(None) == KerasDownload()
+    assert resolve_source("") == KerasDownload()
+
+
+@pytest.mark.parametrize("source", ["sample", "keras", "npz"])
+def test_clean_vocabulary_needs_the_stanford_text(source, tiny_npz):
+    with pytest.raises(Chapter12Error, match="--vocabulary keras"):
+        resolve_source(tiny_npz if source == "npz" else source, "clean")
+
+
+@pytest.mark.parametrize("vocabulary", ["Keras", "", "raw", 3])
+def test_unknown_vocabulary_is_refused(tiny_targz, vocabulary):
+    with pytest.raises(Chapter12Error, match="unknown vocabulary"):
+        load_imdb(source=tiny_targz, vocabulary=vocabulary)
 
 
 # ----------------------------------------------------------------------------- safety: npz
@@ -620,7 +705,7 @@ def test_truncated_archive_never_loads_partial_data(tiny_targz, cache, tmp_path)
         path = tmp_path / f"cut_{cut}.tar.gz"
         path.write_bytes(content[:cut])
         try:
-            raw, _ = data_module.prepare_stanford(path)  # no cache: each cut is read afresh
+            raw, _ = stanford_module.prepare_stanford(path)  # no cache: each cut is read afresh
         except Chapter12Error:
             continue
         if (len(raw.x_train), len(raw.x_test)) != (len(full.x_train), len(full.x_test)):
@@ -638,13 +723,17 @@ def test_gzip_that_is_not_a_tar(tmp_path, cache):
 def test_invalid_utf8_review_loads(tmp_path, cache):
     reviews = list(STANFORD_REVIEWS) + [("train", "pos", "7_9.txt", b"Superb\xff\xfe acting, caf\xe9 scene.")]
     archive = pack_stanford_targz(tmp_path / "aclImdb_v1.tar.gz", reviews)
-    index = get_word_index(archive)
+    index = get_word_index(archive, "clean")
     assert "superb" in index and "scene" in index and "caf" in index
     assert not any("\ufffd" in w for w in index)  # the invalid bytes form no word
-    (x_train, _), _ = load_imdb(source=archive, num_words=2500)
+    (x_train, _), _ = load_imdb(source=archive, num_words=2500, vocabulary="clean")
     assert len(x_train) == 7
     decoded = [decode_review(seq, index) for seq in x_train]
     assert "[START] superb acting caf scene" in decoded
+    # Keras's vocabulary compares bytes: a word holding invalid UTF-8 is in no index, so it is dropped.
+    keras_index = get_word_index(archive)
+    (x_train, _), _ = load_imdb(source=archive, num_words=10**6)
+    assert "[START] acting scene" in [decode_review(seq, keras_index) for seq in x_train]
 
 
 # ----------------------------------------------------------------------------- Keras download failure
@@ -679,25 +768,21 @@ def test_keras_word_index_failure(monkeypatch):
         get_word_index("keras")
 
 
-def test_keras_source_passes_arguments_through(monkeypatch):
-    import keras.datasets.imdb as public_imdb
-
-    seen = {}
-
-    def fake(**kwargs):
-        seen.update(kwargs)
-        return "sentinel"
-
-    monkeypatch.setattr(public_imdb, "load_data", fake)
-    assert load_imdb(source="keras", maxlen=50, seed=3) == "sentinel"
-    assert seen == dict(num_words=2500, skip_top=0, maxlen=50, seed=3, start_char=1, oov_char=2, index_from=3)
+@pytest.mark.parametrize("kwargs", [dict(num_words=2500), dict(num_words=20, maxlen=25, seed=3), dict(num_words=None)])
+def test_keras_download_route_equals_keras_load_data(tiny_npz, monkeypatch, kwargs):
+    # The Keras source asks load_data for the file's own ranks, undoes the shuffle, and applies the
+    # steps itself, like every source. With get_file pointed at a local file, the result is Keras's.
+    theirs = keras_load(monkeypatch, tiny_npz, **kwargs)
+    assert_same_imdb(load_imdb(source="keras", **kwargs), theirs)
+    assert load_raw("keras").x_train.to_lists() == load_raw(tiny_npz).x_train.to_lists()
 
 
 @pytest.mark.parametrize("padding", ["pre", "post"])
 @pytest.mark.parametrize("truncating", ["pre", "post"])
 @pytest.mark.parametrize("maxlen", [1, 5, 50])
 def test_pad_ragged_equals_keras_pad_sequences(padding, truncating, maxlen):
-    from chapter12.data import Ragged, pad_ragged
+    from chapter12.imdb.keras_steps import pad_ragged
+    from chapter12.imdb.ragged import Ragged
 
     rng = np.random.default_rng(maxlen)
     sequences = [list(rng.integers(1, 100, size=n)) for n in [0, 1, 3, 5, 7, 12, 0, 40]]
@@ -708,7 +793,7 @@ def test_pad_ragged_equals_keras_pad_sequences(padding, truncating, maxlen):
 
 
 def test_load_padded_equals_pad_of_load_imdb(tiny_npz):
-    from chapter12.data import load_padded
+    from chapter12.imdb import load_padded
 
     (x_train, y_train), (x_test, y_test) = load_imdb(num_words=20, source=tiny_npz)
     (px_train, py_train), (px_test, py_test) = load_padded(num_words=20, maxlen=15, source=tiny_npz)
@@ -719,7 +804,7 @@ def test_load_padded_equals_pad_of_load_imdb(tiny_npz):
 
 
 def test_fast_padding_path_equals_the_keras_path_on_the_real_sample():
-    from chapter12.data import load_padded
+    from chapter12.imdb import load_padded
 
     (x_train, y_train), (x_test, y_test) = load_imdb(source="sample")
     (px_train, _), (px_test, _) = load_padded(source="sample")

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from chapter12.config import BookConfig
-from chapter12.data import DATA_ENV, DataSource
+from chapter12.imdb import DATA_ENV
+from chapter12.imdb.sources import BundledSample, NpzFile
 from chapter12.errors import Chapter12Error
 from chapter12.experiment import ImdbData, RunResult, prepare_data, train_and_evaluate, validation_split_sizes
 
@@ -33,7 +34,7 @@ def make_data(seed=0, n_train=N_TRAIN, n_test=N_TEST):
         y_train=rng.integers(0, 2, size=n_train),
         x_test=rng.integers(1, NUM_WORDS, size=(n_test, MAXLEN)).astype("int32"),
         y_test=rng.integers(0, 2, size=n_test),
-        source=DataSource("sample"),
+        source=BundledSample(),
     )
 
 
@@ -63,7 +64,7 @@ def test_run_result_fields(result_seed0):
     assert len(r.epoch_seconds) == TINY.epochs and all(s > 0 for s in r.epoch_seconds)
     assert r.config == TINY.to_dict()
     assert r.backend == keras.backend.backend()
-    assert r.data_source == DataSource("sample").describe()
+    assert r.data_source == BundledSample().describe()
 
 
 def test_run_sizes(result_seed0):
@@ -199,7 +200,7 @@ def test_prepare_data_quick(monkeypatch, tmp_path):
     assert data.x_test.shape == (2000, 100) and data.x_test.dtype == np.int32
     assert data.y_train.shape == (4000,) and data.y_test.shape == (2000,)
     assert data.x_train.max() < 2500 and data.x_train.min() >= 0
-    assert data.source == DataSource("sample")
+    assert data.source == BundledSample()
     assert "4,000 training and 2,000 test reviews" in data.describe()
 
 
@@ -207,4 +208,4 @@ def test_prepare_data_uses_config_maxlen_and_source(tiny_npz):
     data = prepare_data(config=BookConfig(num_words=20, maxlen=12), source=tiny_npz)
     assert data.x_train.shape == (30, 12) and data.x_test.shape == (20, 12)
     assert data.x_train.max() < 20
-    assert data.source == DataSource("npz", tiny_npz)
+    assert data.source == NpzFile(tiny_npz)

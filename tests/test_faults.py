@@ -77,6 +77,33 @@ def test_archive_member_escaping_the_folder(tmp_path):
     assert not (tmp_path.parent / "x.txt").exists()
 
 
+# ----------------------------------------------------------------------------- vocabulary and word index
+
+
+def test_unknown_vocabulary_name(tmp_path):
+    result = cli("reproduce", "--quick", "--vocabulary", "fancy", "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, tmp_path, "--vocabulary", "keras", "clean")
+
+
+@pytest.mark.parametrize("command", ["reproduce", "time"])
+def test_clean_vocabulary_on_data_without_text(tmp_path, command):
+    # The bundled sample holds word ranks, not text: the clean tokenizer has nothing to read.
+    args = ["--out", str(tmp_path / "out")] if command == "reproduce" else []
+    result = cli(command, "--quick", "--vocabulary", "clean", *args, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, tmp_path, "clean vocabulary", "--vocabulary keras")
+
+
+@pytest.mark.parametrize("text", ['["the", "a"]', '{"the": "1"}', '{"the": 0}', '{"the": -1}', '{"the": 1.0}', "{oops"])
+def test_word_index_that_is_not_word_to_positive_int(tmp_path, text):
+    npz = write_keras_npz(tmp_path / "imdb.npz", *make_keras_reviews())
+    (tmp_path / "imdb_word_index.json").write_text(text, encoding="utf-8")
+    result = reproduce_with(npz, tmp_path, "--only", "accuracy")
+    assert result.returncode == 2
+    assert_clean_failure(result, tmp_path, "imdb_word_index.json", "get a fresh copy")
+
+
 def test_archive_link_pointing_outside(tmp_path):
     archive = pack_stanford_targz(tmp_path / "link.tar.gz", extra_members=[
         ("aclImdb/train/pos/99_9.txt", b"", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"})])
@@ -84,15 +111,15 @@ def test_archive_link_pointing_outside(tmp_path):
 
 
 def test_review_with_invalid_utf8_follows_the_documented_policy(tmp_path):
-    # Policy (README): invalid bytes become U+FFFD, which is no word; the rest of the review counts.
-    from chapter12.data import prepare_stanford
+    # Policy (README), clean vocabulary: invalid bytes become U+FFFD, which is no word; the rest counts.
+    from chapter12.imdb.stanford import prepare_stanford
 
     reviews = list(STANFORD_REVIEWS)
     reviews[0] = ("train", "pos", "0_9.txt", b"great \xff\xfe movie")
-    raw, vocabulary = prepare_stanford(write_stanford_folder(tmp_path, reviews))
-    first_pos = [vocabulary[r - 1] for r in raw.x_train.values[raw.x_train.offsets[3]:raw.x_train.offsets[4]]]
+    raw, vocabulary = prepare_stanford(write_stanford_folder(tmp_path, reviews), "clean")
+    first = [vocabulary[r - 1] for r in raw.x_train.values[raw.x_train.offsets[0]:raw.x_train.offsets[1]]]
     assert "great" in vocabulary and "\ufffd" not in "".join(vocabulary)
-    assert first_pos == ["great", "movie"]
+    assert first == ["great", "movie"]
 
 
 def test_npz_whose_pickle_would_run_code(tmp_path):
@@ -192,13 +219,13 @@ def test_two_processes_prepare_the_same_archive_at_once(tmp_path):
 def test_interrupt_while_writing_the_cache_leaves_no_partial_file(tmp_path, tiny_targz):
     # The child blocks in the middle of writing the cache file; then it gets SIGINT, as from Ctrl-C.
     script = textwrap.dedent("""
-        import sys, time, numpy as np, chapter12.data as data
+        import sys, time, numpy as np, chapter12.imdb as imdb
         def slow_savez(f, **arrays):
             f.write(b"PK half a file")
             print("writing", flush=True)
             time.sleep(60)
-        data.np.savez = slow_savez
-        data.load_raw(sys.argv[1])
+        np.savez = slow_savez
+        imdb.load_raw(sys.argv[1])
     """)
     env = dict(os.environ, CHAPTER12_CACHE=str(tmp_path / "cache"))
     proc = subprocess.Popen([sys.executable, "-c", script, str(tiny_targz)], env=env, stdout=subprocess.PIPE,

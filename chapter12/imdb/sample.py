@@ -1,7 +1,7 @@
-"""Build the bundled sample: a balanced, seeded draw of real Stanford reviews.
+"""Build the bundled sample: a balanced, seeded draw of real Stanford reviews in Keras's vocabulary.
 
-The sample keeps the ranks of the FULL training set, so index 4 is still "the" and a model
-trained on the sample sees the same vocabulary cut as the full experiment.
+The sample keeps the ranks of Keras's word index (the full training set's ranks), so index 4 is
+still "the" and a model trained on the sample sees the same vocabulary cut as the full experiment.
 Rebuild it with: python -m chapter12 make-sample ../shared/data/aclImdb_v1_labeled.tar.gz
 """
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from chapter12.data import RawImdb, _load_stanford, resolve_source, save_ragged_npz, write_word_index_gz
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.ragged import RawImdb, save_raw_npz
+from chapter12.imdb.sources import SAMPLE_FILE, resolve_source
 
 SAMPLE_TRAIN = 4000
 SAMPLE_TEST = 2000
@@ -35,18 +36,16 @@ def build_sample(
     n_train: int = SAMPLE_TRAIN,
     n_test: int = SAMPLE_TEST,
     seed: int = SAMPLE_SEED,
-) -> tuple[Path, Path]:
-    """Write imdb_sample.npz and imdb_word_index.json.gz into out_dir from a Stanford archive or folder."""
-    src = resolve_source(source)
+) -> list[Path]:
+    """Write imdb_sample.npz into out_dir from a Stanford archive or folder (Keras's vocabulary)."""
+    src = resolve_source(source, vocabulary="keras")
     if src.kind != "stanford":
         raise Chapter12Error(f"the sample is drawn from the Stanford reviews; {src.describe()} is not that")
-    raw, vocabulary = _load_stanford(src.path)
+    raw = src.raw()
     rng = np.random.default_rng(seed)
     train = _balanced_draw(raw.y_train, n_train, rng)
     test = _balanced_draw(raw.y_test, n_test, rng)
     sample = RawImdb(raw.x_train.take(train), raw.y_train[train], raw.x_test.take(test), raw.y_test[test])
-    out_dir = Path(out_dir)
-    npz, index = out_dir / "imdb_sample.npz", out_dir / "imdb_word_index.json.gz"
-    save_ragged_npz(npz, sample, compress=True)
-    write_word_index_gz(index, vocabulary)
-    return npz, index
+    npz = Path(out_dir) / SAMPLE_FILE
+    save_raw_npz(npz, sample, compress=True)
+    return [npz]

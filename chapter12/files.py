@@ -1,0 +1,25 @@
+"""The one home for writing files: a reader never sees half of one, and a good file is never
+replaced by a partial one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: "str | os.PathLike", write) -> None:
+    """Call write(file) on a temporary file beside `path`, then move it into place in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:  # an interrupt too: never leave a partial file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise

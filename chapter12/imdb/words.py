@@ -1,0 +1,134 @@
+"""Words: Keras's word index (shipped with the package), reading and checking word-index files,
+the two tokenizers, and turning indices back into words.
+
+Two vocabularies exist for the Stanford reviews:
+
+- ``"keras"``: the words exactly as Keras's imdb.npz has them, ranked by Keras's own word index.
+  The tokenizer is Keras's `text_to_word_sequence` with its default filters, applied to the
+  review's bytes: ASCII letters are lower-cased and every other byte is kept, the punctuation
+  ``!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~``, tab and newline become spaces, and words are split at
+  spaces. So ``<br />`` leaves the word "br", apostrophes stay inside words, and a capital like
+  "Ü" stays a capital. (imdb.npz was built with Python 2, whose byte strings lower-case ASCII only;
+  Python 3's Unicode `str.lower` would give 19 training words that Keras's index does not have.)
+- ``"clean"``: chapter12's own tokenization: Unicode lower case, ``<br />`` tags removed, words
+  are runs of letters or digits with inner apostrophes; ranked by the training reviews' counts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from chapter12.errors import Chapter12Error
+from chapter12.files import atomic_write
+
+VOCABULARIES = ("keras", "clean")
+KERAS_WORD_INDEX_FILE = "keras_imdb_word_index.json.gz"
+
+# keras.preprocessing.text.text_to_word_sequence's default `filters`: every ASCII punctuation mark
+# but the apostrophe, and tab and newline.
+KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+_KERAS_TABLE = bytes.maketrans(KERAS_FILTERS.encode("ascii"), b" " * len(KERAS_FILTERS))
+# The clean tokenizer: a word is a run of letters or digits, with inner apostrophes ("don't", "it's").
+WORD_PATTERN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def check_vocabulary(vocabulary) -> str:
+    """Return vocabulary if it names one of VOCABULARIES, else raise a Chapter12Error listing them."""
+    if vocabulary not in VOCABULARIES:
+        raise Chapter12Error(f"unknown vocabulary {vocabulary!r}; choose from {', '.join(VOCABULARIES)}")
+    return vocabulary
+
+
+def keras_words(review: bytes) -> list[bytes]:
+    """The words of a review's bytes as Keras's imdb.npz has them (see the module's docstring)."""
+    return [w for w in review.lower().translate(_KERAS_TABLE).split(b" ") if w]
+
+
+def clean_words(text: str) -> list[str]:
+    """The words of a review for the clean vocabulary: lower case, `<br />` removed, letters/digits/inner apostrophes."""
+    return WORD_PATTERN.findall(text.lower().replace("<br />", " "))
+
+
+def tokenize(text: str, vocabulary: str = "keras") -> list[str]:
+    """Split a review into words as the given vocabulary does ("keras": as imdb.npz; "clean": chapter12's own)."""
+    if check_vocabulary(vocabulary) == "clean":
+        return clean_words(text)
+    return [w.decode("utf-8", errors="replace") for w in keras_words(text.encode("utf-8"))]
+
+
+def check_word_index(index, where: str) -> dict[str, int]:
+    """Return index if it maps words to positive whole ranks, else raise a Chapter12Error naming `where`."""
+    if not isinstance(index, dict):
+        raise Chapter12Error(f"{where} is not a word -> rank mapping (a JSON object); get a fresh copy of imdb_word_index.json")
+    for word, rank in index.items():
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            raise Chapter12Error(
+                f"{where} is not a word -> rank mapping: {word!r} maps to {rank!r}, not a whole number of at least 1; "
+                "get a fresh copy of imdb_word_index.json"
+            )
+    return index
+
+
+def read_word_index(path: "str | Path") -> dict[str, int]:
+    """Read a word index written as JSON (gzipped when the name ends in .gz) and check it."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".gz"):
+            raw = gzip.decompress(raw)
+        index = json.loads(raw.decode("utf-8"))
+    except (OSError, EOFError, ValueError, UnicodeDecodeError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise Chapter12Error(f"{path} is not valid JSON ({reason}); get a fresh copy of imdb_word_index.json") from None
+    return check_word_index(index, str(path))
+
+
+def keras_word_index_path() -> Path:
+    """Keras's imdb_word_index.json as shipped inside chapter12 (gzipped)."""
+    return Path(str(resources.files("chapter12.imdb") / "files" / KERAS_WORD_INDEX_FILE))
+
+
+@lru_cache(maxsize=1)
+def _keras_word_index_items() -> tuple[tuple[str, int], ...]:
+    return tuple(read_word_index(keras_word_index_path()).items())
+
+
+def keras_word_index() -> dict[str, int]:
+    """Keras's own word index (88,584 words, rank 1 = "the"), read from the copy inside chapter12."""
+    return dict(_keras_word_index_items())
+
+
+def write_word_index_gz(path: Path, vocabulary: list[str]) -> None:
+    """Save a ranked vocabulary as a gzipped JSON word index (word -> rank), atomically."""
+    text = json.dumps({w: i + 1 for i, w in enumerate(vocabulary)}, ensure_ascii=False)
+    atomic_write(path, lambda f: f.write(gzip.compress(text.encode("utf-8"), mtime=0)))
+
+
+def decode_review(
+    sequence: Iterable[int],
+    word_index: dict[str, int] | None = None,
+    *,
+    source=None,
+    vocabulary: str | None = None,
+    index_from: int = 3,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+) -> str:
+    """Turn a sequence of indices back into words; padding, start and unknown words show as [PAD], [START], [OOV]."""
+    if word_index is None:
+        from chapter12.imdb.sources import resolve_source
+
+        word_index = resolve_source(source, vocabulary=vocabulary).word_index()
+    words = {rank + index_from: w for w, rank in word_index.items()}
+    special = {0: "[PAD]"}
+    if start_char is not None:
+        special[start_char] = "[START]"
+    if oov_char is not None:
+        special[oov_char] = "[OOV]"
+    return " ".join(special.get(int(i)) or words.get(int(i), "[?]") for i in sequence)
