@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from chapter12.imdb.keras_steps import keras_steps, keras_transform, pad, pad_ra
 from chapter12.imdb.ragged import RawImdb
 from chapter12.imdb.sources import DataSource, resolve_source
 
-SourceLike = "str | os.PathLike | DataSource | None"
+SourceLike = Union[str, os.PathLike, DataSource, None]
 
 
 def load_raw(source: SourceLike = None, vocabulary: str | None = None) -> RawImdb:
