@@ -33,7 +33,6 @@ from chapter12.imdb.stanford import DATA_HINT, stanford_root
 from chapter12.imdb.words import check_vocabulary, check_word_index, keras_word_index, read_word_index
 
 DATA_ENV = "CHAPTER12_DATA"
-SOURCE_KINDS = ("keras", "npz", "stanford", "sample")
 SAMPLE_FILE = "imdb_sample.npz"
 _KERAS_SEED = 113  # the seed raw() asks load_data for and then undoes
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Iterable
 
 from chapter12.errors import Chapter12Error
-from chapter12.files import atomic_write
 
 VOCABULARIES = ("keras", "clean")
 KERAS_WORD_INDEX_FILE = "keras_imdb_word_index.json.gz"
@@ -102,12 +101,6 @@ def _keras_word_index_items() -> tuple[tuple[str, int], ...]:
 def keras_word_index() -> dict[str, int]:
     """Keras's own word index (88,584 words, rank 1 = "the"), read from the copy inside chapter12."""
     return dict(_keras_word_index_items())
-
-
-def write_word_index_gz(path: Path, vocabulary: list[str]) -> None:
-    """Save a ranked vocabulary as a gzipped JSON word index (word -> rank), atomically."""
-    text = json.dumps({w: i + 1 for i, w in enumerate(vocabulary)}, ensure_ascii=False)
-    atomic_write(path, lambda f: f.write(gzip.compress(text.encode("utf-8"), mtime=0)))
 
 
 def decode_review(
