@@ -298,7 +298,11 @@ class TimingSettings:
         for variant in self.variants:
             check_variant(variant)
         check_positive_int("repeats", self.repeats)
-        check_vocabulary(self.vocabulary)
+        # The data source and vocabulary are checked here, in the parent, so that a bad one gets one line
+        # before any worker starts (resolving reads no reviews).
+        from chapter12.imdb import resolve_source
+
+        resolve_source("sample" if self.quick else self.data_source, check_vocabulary(self.vocabulary))
         check_positive_int("matmul_size", self.matmul_size)
         if self.max_reviews is not None:
             check_positive_int("max_reviews", self.max_reviews, minimum=10)

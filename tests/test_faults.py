@@ -93,6 +93,7 @@ def test_clean_vocabulary_on_data_without_text(tmp_path, command):
     result = cli(command, "--quick", "--vocabulary", "clean", *args, tmp_path=tmp_path)
     assert result.returncode == 2
     assert_clean_failure(result, tmp_path, "clean vocabulary", "--vocabulary keras")
+    assert (result.stdout + result.stderr).count("error:") == 1  # refused before any worker could say it again
 
 
 @pytest.mark.parametrize("text", ['["the", "a"]', '{"the": "1"}', '{"the": 0}', '{"the": -1}', '{"the": 1.0}', "{oops"])
