@@ -21,6 +21,7 @@ from typing import Iterator
 
 from chapter12.config import BookConfig, check_model_kind, check_positive_int
 from chapter12.errors import Chapter12Error
+from chapter12.imdb.keras_steps import check_seed
 from chapter12.imdb.words import check_vocabulary
 from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
 
@@ -116,9 +117,10 @@ def check_options(options: ReproduceOptions) -> BookConfig:
         check_model_kind(kind)
     if not options.seeds:
         raise Chapter12Error("no seed chosen; pass --seeds 0 1 2 (whole numbers)")
-    for seed in options.seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise Chapter12Error(f"seed must be a whole number, got {seed!r}")
+    for i, seed in enumerate(options.seeds):
+        check_seed(seed)  # the range np.random.RandomState and Keras accept
+        if seed in options.seeds[:i]:
+            raise Chapter12Error(f"seed {seed} is given twice; each seed is one run per model, so pass each seed once")
     for name in options.only:
         if name not in NOTEBOOKS:
             raise Chapter12Error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
@@ -137,7 +139,24 @@ def check_options(options: ReproduceOptions) -> BookConfig:
         raise Chapter12Error(
             f"--out {out} already holds files from another run; choose a new folder or pass --overwrite to replace it"
         )
+    check_can_create_folder(out)
+    data = Path(options.data).expanduser() if options.data and not options.quick else None
+    if data is not None and data.is_dir() and out.resolve().is_relative_to(data.resolve()):
+        raise Chapter12Error(f"--out {out} is inside the data folder {data}; choose a folder outside it")
     return config
+
+
+def check_can_create_folder(out: Path) -> None:
+    """Raise a Chapter12Error unless `out` (or the folders above it) can be created where it is asked for."""
+    ancestor = Path(out).absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise Chapter12Error(f"--out {out}: {ancestor} is a file, so no folder can be made there; choose another --out")
+    try:  # the real test: the operating system's, not a guess from permission bits
+        os.rmdir(tempfile.mkdtemp(prefix=".chapter12-probe-", dir=ancestor))
+    except OSError as e:
+        raise Chapter12Error(f"--out {out}: cannot create a folder in {ancestor} ({e.strerror}); choose a writable place") from None
 
 
 def check_data(options: ReproduceOptions) -> str | None:
@@ -284,8 +303,11 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     out = Path(options.out).resolve()
     source = check_data(options)
     jobs = _jobs(options, config, source)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as e:
+        raise Chapter12Error(f"cannot create the output folder {out} ({e.strerror}); choose a writable --out") from None
     _configure_logging()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the notebooks
     os.environ["KERAS_BACKEND"] = options.keras_backend()  # the kernels inherit it

@@ -165,10 +165,36 @@ def test_word_index_json_that_does_not_parse(tmp_path):
     (["--seeds", "1.5"], "invalid int value: '1.5'"),
     (["--only", "everything"], "unknown notebook 'everything'"),
     (["--repeats", "0"], "repeats must be at least 1"),
-], ids=["epochs-0", "batch-0", "model", "backend", "seed", "notebook", "repeats"])
+    (["--seeds", "-1"], "seed must be between 0 and 2**32 - 1, got -1"),
+    (["--seeds", str(2**32)], "seed must be between 0 and 2**32 - 1"),
+    (["--seeds", "0", "1", "0"], "seed 0 is given twice"),
+], ids=["epochs-0", "batch-0", "model", "backend", "seed", "notebook", "repeats", "seed-negative", "seed-huge",
+        "seed-twice"])
 def test_bad_cli_parameters(flags, needle, tmp_path):
     result = cli("reproduce", "--quick", "--out", str(tmp_path / "out"), *flags, tmp_path=tmp_path)
+    assert result.returncode == 2
     assert_clean_failure(result, tmp_path, needle)
+    assert list(tmp_path.iterdir()) == []  # refused before any kernel started: not even a cache
+
+
+@pytest.mark.parametrize("where", ["proc", "under-a-file"])
+def test_out_where_no_folder_can_be_made(tmp_path, where):
+    if where == "proc" and not os.path.isdir("/proc"):
+        pytest.skip("no /proc on this system")
+    (tmp_path / "a_file").write_text("")
+    out = "/proc/chapter12-nope" if where == "proc" else str(tmp_path / "a_file" / "out")
+    result = cli("reproduce", "--quick", "--out", out, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, tmp_path, "--out", "choose")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_out_inside_the_data_folder(tmp_path):
+    data = write_stanford_folder(tmp_path / "data")
+    result = cli("reproduce", "--data", str(data), "--out", str(data / "run"), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert_clean_failure(result, tmp_path, "inside the data folder")
+    assert not (data / "run").exists()
 
 
 @pytest.mark.parametrize("settings, needle", [
