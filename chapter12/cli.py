@@ -16,7 +16,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """Usage mistakes get one line that says what to do, not the whole usage text."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+        self.exit(2, f"error: {one_line(message)}; see {self.prog} --help\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -114,6 +114,12 @@ def _run(args) -> int:
     raise AssertionError(args.command)
 
 
+def one_line(text: str) -> str:
+    """`text` with every character that could break or hide the line (newlines, other line and record
+    separators, control characters) written as its escape, so an error stays one readable line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -122,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     except Chapter12Error as e:
         if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written to the output folder", file=sys.stderr)

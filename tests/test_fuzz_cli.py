@@ -1,0 +1,176 @@
+"""A fuzzed command line: whatever flags and values a user types, `reproduce` either starts normally
+or answers with exit status 2 and exactly one `error:` line, no traceback, and creates nothing.
+
+Hypothesis draws the flags (in any order, repeated or not), their values (negative, huge, zero,
+non-numeric, empty, unicode, paths that do not exist, files where folders are expected and the
+reverse) and the switches. Each example runs `chapter12.cli.main` in this process, stopped at the
+first step of real work, the notebook jobs, where what passed the checks is held against the
+limits the notebooks will apply. The Keras download is replaced by a tiny local stand-in. Nothing
+is trained, so the test takes seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import chapter12.reproduce as reproduce_module  # noqa: E402
+from chapter12.config import MODEL_KINDS, BookConfig  # noqa: E402
+from chapter12.cli import main  # noqa: E402
+from chapter12.imdb import load_raw  # noqa: E402
+from chapter12.imdb.sources import KerasDownload  # noqa: E402
+
+from conftest import pack_stanford_targz, write_keras_npz, make_keras_reviews  # noqa: E402
+
+EXAMPLES = 500
+
+
+class Started(Exception):
+    """Raised where `reproduce` would begin real work: every check has passed."""
+
+
+def _started(options, config, source):
+    # What reaches the notebooks must pass the limits they will apply: NumPy's seed range (which is
+    # Keras's), one run per seed, known models and notebooks, and the book's settings' own checks.
+    for seed in options.seeds:
+        np.random.RandomState(seed)
+    assert len(set(options.seeds)) == len(options.seeds), options.seeds
+    assert set(options.models) <= set(MODEL_KINDS) and set(options.only) <= set(reproduce_module.NOTEBOOKS)
+    BookConfig(**config.to_dict() | {"metrics": tuple(config.metrics)})
+    raise Started
+
+
+# Places a path value may point at, made once in a folder of their own.
+PLACES = ["archive", "npz", "a_file", "empty_folder", "folder_with_files", "missing", "missing/deeper", "a_file/below"]
+FLAGS_WITH_VALUES = ["--seeds", "--epochs", "--batch-size", "--models", "--only", "--backend", "--repeats",
+                     "--vocabulary", "--data", "--out"]
+SWITCHES = ["--quick", "--overwrite"]
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+junk = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["0", "-1", "4294967296", "1e3", "1.5", "nan", "", " ", "-", "--", "None"]),
+    text,
+)
+edges = st.one_of(st.sampled_from(["-1", "0", "1", "4294967295", "4294967296", "-4294967296", str(2**63), str(-(2**63))]),
+                  st.integers(min_value=-(2**40), max_value=2**40).map(str))
+place = st.sampled_from(PLACES).map(lambda p: f"@{p}")  # replaced by the real path in the test
+# Plausible values for each flag, mixed with junk: most examples get past the parser, so the checks
+# after it (ranges, paths, data, combinations) are what the test exercises.
+GOOD = {
+    "--seeds": st.integers(min_value=0, max_value=2**32 - 1).map(str),
+    "--epochs": st.sampled_from(["1", "2", "3", "5"]),
+    "--batch-size": st.sampled_from(["1", "128", "100000"]),
+    "--repeats": st.sampled_from(["1", "2"]),
+    "--models": st.sampled_from(["simple_rnn", "lstm", "gru", "bidirectional_lstm"]),
+    "--only": st.sampled_from(["accuracy", "timing", "maths", "embeddings"]),
+    "--backend": st.sampled_from(["tensorflow", "jax", "torch"]),
+    "--vocabulary": st.sampled_from(["keras", "clean"]),
+    "--data": st.one_of(place, st.sampled_from(["sample", "keras"])),
+    "--out": st.one_of(place, st.sampled_from(["run", "run/deeper", "."])),
+}
+MANY = {"--seeds", "--models", "--only"}  # flags that take several values
+
+
+@st.composite
+def flag_use(draw):
+    flag = draw(st.sampled_from(FLAGS_WITH_VALUES))
+    # Most values plausible; the rest at the edges of the ranges, junk, or a stray path.
+    value = st.one_of(*[GOOD[flag]] * 4, edges, edges, junk, place)
+    count = draw(st.integers(min_value=1, max_value=3) if flag in MANY else st.sampled_from([1, 1, 1, 1, 0, 2]))
+    return flag, [draw(value) for _ in range(count)]
+
+
+flag_uses = st.lists(flag_use(), max_size=3)
+switch_uses = st.lists(st.sampled_from(SWITCHES), max_size=2)
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory):
+    base = tmp_path_factory.mktemp("places")
+    paths = {
+        "archive": pack_stanford_targz(base / "aclImdb_v1.tar.gz"),
+        "npz": write_keras_npz(base / "imdb.npz", *make_keras_reviews()),
+        "a_file": base / "notes.txt",
+        "empty_folder": base / "empty",
+        "folder_with_files": base / "full",
+    }
+    paths["a_file"].write_text("not reviews\n")
+    paths["empty_folder"].mkdir()
+    paths["folder_with_files"].mkdir()
+    (paths["folder_with_files"] / "x.txt").write_text("x")
+    paths["missing"] = base / "missing"
+    paths["missing/deeper"] = base / "missing" / "deeper"
+    paths["a_file/below"] = paths["a_file"] / "below"
+    return base, {k: str(v) for k, v in paths.items()}
+
+
+@contextlib.contextmanager
+def _inside(folder: str):
+    """contextlib.chdir, which Python 3.10 lacks."""
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _listing(*folders: Path) -> set[str]:
+    return {str(p) for folder in folders for p in folder.rglob("*")}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flags=flag_uses, switches=switch_uses, out_given=st.sampled_from([True, True, True, False]))
+# The cases a user met before the checks existed, always run besides the drawn ones.
+@example(flags=[("--seeds", ["-1"])], switches=["--quick"], out_given=True)
+@example(flags=[("--seeds", ["4294967296"])], switches=["--quick"], out_given=True)
+@example(flags=[("--seeds", ["3", "3"])], switches=["--quick"], out_given=True)
+@example(flags=[("--out", ["/proc/chapter12-nope"])], switches=["--quick"], out_given=False)
+@example(flags=[("--data", ["@a_file/below"])], switches=[], out_given=True)
+@example(flags=[("--data", ["line\nbreak"])], switches=[], out_given=True)
+def test_reproduce_starts_or_refuses_in_one_line(places, flags, switches, out_given):
+    base, paths = places
+    keras_stand_in = load_raw(paths["npz"])  # the download, without the internet
+    argv = ["reproduce"]
+    for flag, vals in flags:
+        argv += [flag, *(paths[v[1:]] if v.startswith("@") and v[1:] in paths else v for v in vals)]
+    argv += switches
+    if out_given:
+        argv += ["--out", "run"]
+    with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as cache:
+        before = _listing(base, Path(work))
+        env = {"CHAPTER12_CACHE": cache}
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, env), _inside(work), \
+                mock.patch.object(reproduce_module, "_jobs", side_effect=_started), \
+                mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in), \
+                contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            os.environ.pop("CHAPTER12_DATA", None)
+            try:
+                status = main(argv)
+            except Started:
+                status = "started"
+            except SystemExit as e:  # argparse's usage errors
+                status = e.code
+        after = _listing(base, Path(work))
+    err = stderr.getvalue()
+    event("started" if status == "started" else err.split(";")[0].split(":")[1].strip()[:40] if ":" in err else str(status))
+    assert "Traceback" not in err, (argv, err)
+    assert after == before, (argv, sorted(after ^ before))  # nothing created, nothing removed
+    if status == "started":
+        return
+    lines = err.strip().splitlines()
+    assert status == 2, (argv, status, err)
+    assert len(lines) == 1 and lines[0].startswith("error: "), (argv, err)
