@@ -353,13 +353,18 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         proc = subprocess.Popen([sys.executable, "-m", "chapter12.timing", str(settings_path), str(out_path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         tail: list[str] = []
+        reported = None  # the worker's own one-line error, passed on once, without the log lines around it
         for line in proc.stdout:
             line = line.rstrip()
+            if line.startswith("error: "):
+                reported = line[len("error: "):]
+                continue
+            if line.startswith(("WARNING: All log", "I0000", "E0000", "W0000", "To enable the following")):
+                continue
             tail = (tail + [line])[-20:]
-            if not line.startswith(("WARNING: All log", "I0000", "E0000", "W0000", "To enable the following")):
-                log(line)
+            log(line)
         if proc.wait() != 0 or not out_path.exists():
-            raise Chapter12Error(f"timing on {settings.backend} failed: {' | '.join(tail[-3:])}")
+            raise Chapter12Error(f"timing on {settings.backend} failed: {reported or ' | '.join(tail[-3:])}")
         return json.loads(out_path.read_text())
 
 

@@ -77,6 +77,21 @@ def test_archive_member_escaping_the_folder(tmp_path):
     assert not (tmp_path.parent / "x.txt").exists()
 
 
+def test_time_passes_a_worker_error_on_once(tmp_path):
+    # The archive is found (so the parent starts a worker) but cut short: the worker's one error line
+    # reaches the user once, without TensorFlow's start-up lines around it.
+    reviews = STANFORD_REVIEWS + [("train", "pos", "9_9.txt", "long review " * 2000)]
+    full = pack_stanford_targz(tmp_path / "full.tar.gz", reviews).read_bytes()
+    cut = tmp_path / "aclImdb_v1.tar.gz"
+    cut.write_bytes(full[: len(full) // 2])
+    result = cli("time", "--data", str(cut), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert (result.stdout + result.stderr).count("error:") == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: timing on tensorflow failed: cannot read"), result.stderr
+    assert "I0000" not in result.stderr and "cuInit" not in result.stderr
+
+
 # ----------------------------------------------------------------------------- vocabulary and word index
 
 
