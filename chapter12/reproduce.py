@@ -63,8 +63,9 @@ def current_interpreter_kernel() -> Iterator[str]:
         spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         spec = {
-            # Log level ERROR: the kernel's start-up warnings would repeat for every notebook.
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=40"],
+            # Log level CRITICAL: the kernel's start-up warnings would repeat for every notebook, and when a run is
+            # interrupted (Ctrl-C) the kernel logs a traceback for the reply it can no longer send.
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=50"],
             "display_name": f"Python ({sys.executable})",
             "language": "python",
         }
