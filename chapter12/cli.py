@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chapter12.config import MODEL_KINDS
 from chapter12.errors import Chapter12Error
+from chapter12.files import check_can_create_folder
 from chapter12.imdb.words import VOCABULARIES
 from chapter12.reproduce import NOTEBOOKS
 
@@ -84,6 +85,10 @@ def _run(args) -> int:
         from chapter12.results import write_json
         from chapter12.timing import TimingSettings, measure_backend, merge_measurements, timing_table_markdown
 
+        if args.json is not None:  # checked now, not after the minutes of timing
+            if args.json.is_dir():
+                raise Chapter12Error(f"--json {args.json} is a folder; pass the name of a file to write")
+            check_can_create_folder(args.json, "--json")
         backends = args.backends or [os.environ.get("KERAS_BACKEND") or "tensorflow"]
         all_settings = [
             TimingSettings(backend=b, variants=args.variants, epochs=args.epochs, repeats=args.repeats,
@@ -129,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {one_line(str(e))}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the operating system refused: a full disk, a size limit, a missing permission
+        if args.debug:
+            raise
+        what = f"could not write {e.filename}" if e.filename else "a file could not be read or written"
+        print(f"error: {one_line(what)} ({e.strerror or e}); free some space or choose another place", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written to the output folder", file=sys.stderr)

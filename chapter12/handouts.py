@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chapter12.files import atomic_write
+from chapter12.files import atomic_write, check_can_create_folder
 from chapter12.errors import Chapter12Error
 
 # The JupyterLab template minus every block that loads a script from the internet.
@@ -249,6 +249,7 @@ def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_c
     out_dir = run_dir / "handouts" if out_dir is None else Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise Chapter12Error(f"{out_dir} is a file; pass a folder for the handouts with --out")
+    check_can_create_folder(out_dir)
 
     statuses = _run_statuses(run_dir)
     exporter = _exporter(bool(hide_code))

@@ -7,6 +7,7 @@ replaces a good one.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from typing import Iterator
 
 from chapter12.config import BookConfig, check_model_kind, check_positive_int
 from chapter12.errors import Chapter12Error
+from chapter12.files import check_can_create_folder
 from chapter12.imdb.keras_steps import check_seed
 from chapter12.imdb.words import check_vocabulary
 from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
@@ -147,19 +149,6 @@ def check_options(options: ReproduceOptions) -> BookConfig:
     return config
 
 
-def check_can_create_folder(out: Path) -> None:
-    """Raise a Chapter12Error unless `out` (or the folders above it) can be created where it is asked for."""
-    ancestor = Path(out).absolute().parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise Chapter12Error(f"--out {out}: {ancestor} is a file, so no folder can be made there; choose another --out")
-    try:  # the real test: the operating system's, not a guess from permission bits
-        os.rmdir(tempfile.mkdtemp(prefix=".chapter12-probe-", dir=ancestor))
-    except OSError as e:
-        raise Chapter12Error(f"--out {out}: cannot create a folder in {ancestor} ({e.strerror}); choose a writable place") from None
-
-
 def check_data(options: ReproduceOptions) -> str | None:
     """Make sure the data can be read (and the Stanford cache exists) before a kernel starts; returns the source."""
     from chapter12.imdb import resolve_source
@@ -223,6 +212,16 @@ def _configure_logging() -> None:
     logger.propagate = False
 
 
+# A write that failed for want of room or permission: no point in going on, nothing to keep.
+NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
+
+
+def _cannot_write(path, error: OSError) -> Chapter12Error:
+    name = Path(error.filename).name if error.filename else Path(path).name
+    return Chapter12Error(f"could not write {name} ({error.strerror}); free some space or choose another --out. "
+                          "Nothing was changed in the output folder")
+
+
 def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
     """Execute one notebook into folder with papermill; returns its status record."""
     import papermill as pm
@@ -242,6 +241,10 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
         )
     except pm.PapermillExecutionError as e:
         record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip())
+    except OSError as e:
+        if e.errno in NO_ROOM:  # the executed notebook could not be written: the run cannot go on
+            raise _cannot_write(target, e) from None
+        record.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0])
     except Exception as e:  # the kernel died or could not start
         record.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0])
     record["seconds"] = round(time.perf_counter() - started, 1)
@@ -307,6 +310,9 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the run folder is meant to be shared
     except OSError as e:
         raise Chapter12Error(f"cannot create the output folder {out} ({e.strerror}); choose a writable --out") from None
     _configure_logging()
@@ -324,12 +330,15 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
         results = collect(staging, jobs, records, config, options)
         for record in records:  # point at the folder the files will live in
             record["path"] = str(out / record["name"])
-        write_json(staging / "results.json", results)
-        write_text(staging / "summary.md", summary_markdown(results))
-        if results["runs"] or results.get("timing"):
-            from chapter12.plots import save_figures
+        try:
+            write_json(staging / "results.json", results)
+            write_text(staging / "summary.md", summary_markdown(results))
+            if results["runs"] or results.get("timing"):
+                from chapter12.plots import save_figures
 
-            save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
+                save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
+        except OSError as e:
+            raise _cannot_write("results", e) from None
         _finalize(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import papermill
@@ -71,6 +72,10 @@ def test_reproduce_quick_writes_everything(tmp_path):
     assert "default padding keeps the LAST 100: True" in text
     assert "\x08" not in text and "━" not in text  # no progress bars in the executed notebook
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the staging folder was moved, not left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # shared like any new folder, not private to its maker
+    assert results["config"]["vocabulary"] == "keras"
     assert "gradient" in json.dumps(results["notebook_results"]["rnn_lstm_maths.ipynb"])  # the other notebook's results
 
 
