@@ -1,12 +1,14 @@
-"""A fuzzed command line: whatever flags and values a user types, `reproduce` either starts normally
-or answers with exit status 2 and exactly one `error:` line, no traceback, and creates nothing.
+"""A fuzzed command line: whatever flags and values a user types, `reproduce`, `time` and `handouts`
+either start normally or answer with exit status 2 and exactly one `error:` line, no traceback, and
+create nothing.
 
 Hypothesis draws the flags (in any order, repeated or not), their values (negative, huge, zero,
 non-numeric, empty, unicode, paths that do not exist, files where folders are expected and the
 reverse) and the switches. Each example runs `chapter12.cli.main` in this process, stopped at the
-first step of real work, the notebook jobs, where what passed the checks is held against the
-limits the notebooks will apply. The Keras download is replaced by a tiny local stand-in. Nothing
-is trained, so the test takes seconds.
+first step of real work: `reproduce`'s notebook jobs, where what passed the checks is held against
+the limits the notebooks will apply; `time`'s first worker, where its settings must pass their own
+check; `handouts`' first page. The Keras download is replaced by a tiny local stand-in. Nothing is
+trained, so the test takes seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -25,7 +28,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+import chapter12.handouts as handouts_module  # noqa: E402
 import chapter12.reproduce as reproduce_module  # noqa: E402
+import chapter12.timing as timing_module  # noqa: E402
 from chapter12.config import MODEL_KINDS, BookConfig  # noqa: E402
 from chapter12.cli import main  # noqa: E402
 from chapter12.imdb import load_raw  # noqa: E402
@@ -40,6 +45,16 @@ class Started(Exception):
     """Raised where `reproduce` would begin real work: every check has passed."""
 
 
+def _time_started(settings, log=print):
+    settings.check()  # a worker would refuse nothing that the parent let through
+    assert settings.epochs >= 3 and settings.repeats >= 1
+    raise Started
+
+
+def _handouts_started(*args, **kwargs):
+    raise Started
+
+
 def _started(options, config, source):
     # What reaches the notebooks must pass the limits they will apply: NumPy's seed range (which is
     # Keras's), one run per seed, known models and notebooks, and the book's settings' own checks.
@@ -52,10 +67,15 @@ def _started(options, config, source):
 
 
 # Places a path value may point at, made once in a folder of their own.
-PLACES = ["archive", "npz", "a_file", "empty_folder", "folder_with_files", "missing", "missing/deeper", "a_file/below"]
-FLAGS_WITH_VALUES = ["--seeds", "--epochs", "--batch-size", "--models", "--only", "--backend", "--repeats",
-                     "--vocabulary", "--data", "--out"]
-SWITCHES = ["--quick", "--overwrite"]
+PLACES = ["archive", "npz", "a_file", "empty_folder", "folder_with_files", "missing", "missing/deeper", "a_file/below",
+          "run"]
+FLAGS = {  # the flags that take values, per command
+    "reproduce": ["--seeds", "--epochs", "--batch-size", "--models", "--only", "--backend", "--repeats",
+                  "--vocabulary", "--data", "--out"],
+    "time": ["--backends", "--data", "--vocabulary", "--variants", "--epochs", "--repeats", "--batch-size", "--json"],
+    "handouts": ["--out"],
+}
+SWITCHES = {"reproduce": ["--quick", "--overwrite"], "time": ["--quick"], "handouts": ["--hide-code"]}
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 junk = st.one_of(
@@ -79,21 +99,30 @@ GOOD = {
     "--vocabulary": st.sampled_from(["keras", "clean"]),
     "--data": st.one_of(place, st.sampled_from(["sample", "keras"])),
     "--out": st.one_of(place, st.sampled_from(["run", "run/deeper", "."])),
+    "--backends": st.sampled_from(["tensorflow", "jax", "torch"]),
+    "--variants": st.sampled_from(["book", "fused"]),
+    "--json": st.one_of(place, st.sampled_from(["t.json", "deeper/t.json"])),
 }
-MANY = {"--seeds", "--models", "--only"}  # flags that take several values
+MANY = {"--seeds", "--models", "--only", "--backends", "--variants"}  # flags that take several values
 
 
 @st.composite
-def flag_use(draw):
-    flag = draw(st.sampled_from(FLAGS_WITH_VALUES))
+def flag_use(draw, command):
+    flag = draw(st.sampled_from(FLAGS[command]))
     # Most values plausible; the rest at the edges of the ranges, junk, or a stray path.
     value = st.one_of(*[GOOD[flag]] * 4, edges, edges, junk, place)
     count = draw(st.integers(min_value=1, max_value=3) if flag in MANY else st.sampled_from([1, 1, 1, 1, 0, 2]))
     return flag, [draw(value) for _ in range(count)]
 
 
-flag_uses = st.lists(flag_use(), max_size=3)
-switch_uses = st.lists(st.sampled_from(SWITCHES), max_size=2)
+@st.composite
+def command_line(draw):
+    """(command, [(flag, values)], switches, positional): a whole command line, drawn."""
+    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts"]))
+    flags = draw(st.lists(flag_use(command), max_size=3))
+    switches = draw(st.lists(st.sampled_from(SWITCHES[command]), max_size=2))
+    positional = draw(st.one_of(st.just("@run"), st.just("@run"), place, junk)) if command == "handouts" else None
+    return command, flags, switches, positional
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +142,11 @@ def places(tmp_path_factory):
     paths["missing"] = base / "missing"
     paths["missing/deeper"] = base / "missing" / "deeper"
     paths["a_file/below"] = paths["a_file"] / "below"
+    paths["run"] = base / "run"  # what a reproduce run leaves: one executed notebook
+    paths["run"].mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="1\n")], execution_count=1)])
+    nbformat.write(notebook, paths["run"] / "sentiment_accuracy.ipynb")
     return base, {k: str(v) for k, v in paths.items()}
 
 
@@ -132,29 +166,39 @@ def _listing(*folders: Path) -> set[str]:
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(flags=flag_uses, switches=switch_uses, out_given=st.sampled_from([True, True, True, False]))
+@given(line=command_line(), out_given=st.sampled_from([True, True, True, False]))
 # The cases a user met before the checks existed, always run besides the drawn ones.
-@example(flags=[("--seeds", ["-1"])], switches=["--quick"], out_given=True)
-@example(flags=[("--seeds", ["4294967296"])], switches=["--quick"], out_given=True)
-@example(flags=[("--seeds", ["3", "3"])], switches=["--quick"], out_given=True)
-@example(flags=[("--out", ["/proc/chapter12-nope"])], switches=["--quick"], out_given=False)
-@example(flags=[("--data", ["@a_file/below"])], switches=[], out_given=True)
-@example(flags=[("--data", ["line\nbreak"])], switches=[], out_given=True)
-def test_reproduce_starts_or_refuses_in_one_line(places, flags, switches, out_given):
+@example(line=("reproduce", [("--seeds", ["-1"])], ["--quick"], None), out_given=True)
+@example(line=("reproduce", [("--seeds", ["4294967296"])], ["--quick"], None), out_given=True)
+@example(line=("reproduce", [("--seeds", ["3", "3"])], ["--quick"], None), out_given=True)
+@example(line=("reproduce", [("--out", ["/proc/chapter12-nope"])], ["--quick"], None), out_given=False)
+@example(line=("reproduce", [("--data", ["@a_file/below"])], [], None), out_given=True)
+@example(line=("reproduce", [("--data", ["line\nbreak"])], [], None), out_given=True)
+@example(line=("time", [("--data", ["/nonexistent"])], [], None), out_given=False)
+@example(line=("time", [("--vocabulary", ["clean"])], ["--quick"], None), out_given=False)
+@example(line=("handouts", [("--out", ["@a_file/below"])], [], "@run"), out_given=False)
+@example(line=("time", [("--json", ["@a_file/below"])], ["--quick"], None), out_given=False)
+def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     base, paths = places
     keras_stand_in = load_raw(paths["npz"])  # the download, without the internet
-    argv = ["reproduce"]
+    command, flags, switches, positional = line
+
+    def value(v):
+        return paths[v[1:]] if v.startswith("@") and v[1:] in paths else v
+
+    argv = [command] + ([value(positional)] if positional is not None else [])
     for flag, vals in flags:
-        argv += [flag, *(paths[v[1:]] if v.startswith("@") and v[1:] in paths else v for v in vals)]
+        argv += [flag, *(value(v) for v in vals)]
     argv += switches
-    if out_given:
-        argv += ["--out", "run"]
+    if out_given and command == "reproduce":
+        argv += ["--out", "run_here"]
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as cache:
         before = _listing(base, Path(work))
-        env = {"CHAPTER12_CACHE": cache}
         stdout, stderr = io.StringIO(), io.StringIO()
-        with mock.patch.dict(os.environ, env), _inside(work), \
+        with mock.patch.dict(os.environ, {"CHAPTER12_CACHE": cache}), _inside(work), \
                 mock.patch.object(reproduce_module, "_jobs", side_effect=_started), \
+                mock.patch.object(timing_module, "measure_backend", side_effect=_time_started), \
+                mock.patch.object(handouts_module, "_exporter", side_effect=_handouts_started), \
                 mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in), \
                 contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             os.environ.pop("CHAPTER12_DATA", None)
@@ -166,10 +210,13 @@ def test_reproduce_starts_or_refuses_in_one_line(places, flags, switches, out_gi
                 status = e.code
         after = _listing(base, Path(work))
     err = stderr.getvalue()
-    event("started" if status == "started" else err.split(";")[0].split(":")[1].strip()[:40] if ":" in err else str(status))
+    event(f"{command}: " + ("started" if status == "started" else err.split(";")[0].split(":")[1].strip()[:30]
+                              if ":" in err else str(status)))
     assert "Traceback" not in err, (argv, err)
     assert after == before, (argv, sorted(after ^ before))  # nothing created, nothing removed
     if status == "started":
+        json_at = [v for flag, vals in flags if flag == "--json" for v in vals[-1:]]
+        assert not (command == "time" and json_at and value(json_at[-1]).startswith(paths["a_file"])), argv
         return
     lines = err.strip().splitlines()
     assert status == 2, (argv, status, err)
