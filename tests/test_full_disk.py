@@ -95,3 +95,36 @@ def test_cache_on_a_full_disk(tmp_path):
     assert f"could not write the cache {cached}" in result.stdout
     assert cached.read_bytes() == damaged
     assert no_partials(cache) == [] and sorted(p.name for p in cache.iterdir()) == [cached.name]
+
+
+def test_results_that_cannot_be_written_keep_the_earlier_run(tmp_path, monkeypatch, capsys):
+    # The executed notebook is the largest file of a run, so a size limit cannot let it through and stop
+    # results.json: here the disk is "full" exactly when results.json is written.
+    import errno
+
+    import chapter12.reproduce as reproduce_module
+    from chapter12.cli import main
+
+    earlier = tmp_path / "run"
+    earlier.mkdir()
+    (earlier / "results.json").write_text('{"earlier": true}')
+    before = digest(earlier)
+
+    def fake_notebook(job, folder, kernel_name):
+        (folder / job.name).write_text("{}")
+        return {"name": job.name, "path": str(folder / job.name), "parameters": job.parameters, "status": "ok",
+                "seconds": 0.0}
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(reproduce_module, "execute_notebook", fake_notebook)
+    monkeypatch.setattr(reproduce_module, "write_json", full_disk)
+    monkeypatch.chdir(tmp_path)
+    status = main(["reproduce", "--quick", "--only", "maths", "--out", "run", "--overwrite"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert err == ["error: could not write results.json (No space left on device); free some space or choose "
+                   "another --out. Nothing was changed in the output folder"]
+    assert digest(earlier) == before
+    assert no_partials(tmp_path) == []
