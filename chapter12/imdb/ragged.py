@@ -8,6 +8,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from chapter12.errors import Chapter12Error
+from chapter12.files import atomic_write
+
 
 @dataclass(frozen=True)
 class Ragged:
@@ -66,8 +69,6 @@ RAGGED_KEYS = ("train_values", "train_offsets", "y_train", "test_values", "test_
 
 def read_raw_npz(path) -> RawImdb:
     """Read reviews written by `save_raw_npz` (pickles off)."""
-    from chapter12.errors import Chapter12Error
-
     with np.load(path, allow_pickle=False) as f:
         missing = [k for k in RAGGED_KEYS if k not in f.files]
         if missing:
@@ -86,8 +87,6 @@ def read_raw_npz(path) -> RawImdb:
 
 def save_raw_npz(path, raw: RawImdb, extra: dict[str, np.ndarray] | None = None, compress: bool = False) -> None:
     """Write raw reviews (plus extra arrays) to `path` atomically, as plain arrays without pickles."""
-    from chapter12.files import atomic_write
-
     arrays = {
         "train_values": raw.x_train.values.astype(np.int32),
         "train_offsets": raw.x_train.offsets.astype(np.int64),

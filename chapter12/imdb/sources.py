@@ -25,7 +25,7 @@ from typing import ClassVar
 import numpy as np
 
 from chapter12.errors import Chapter12Error
-from chapter12.imdb.cache import load_stanford
+from chapter12.imdb.cache import load_stanford, source_fingerprint
 from chapter12.imdb.keras_steps import unshuffle
 from chapter12.imdb.ragged import Ragged, RawImdb, read_raw_npz
 from chapter12.imdb.safe_npz import load_npz
@@ -177,7 +177,7 @@ class StanfordReviews(DataSource):
         return {w: i + 1 for i, w in enumerate(words)}
 
     def fingerprint(self) -> str:
-        return load_stanford(self.path, self.vocabulary)[2]
+        return source_fingerprint(self.path, self.vocabulary)  # the cache's key: no need to read the reviews
 
 
 @dataclass(frozen=True)
