@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from chapter12 import BookConfig, prepare_data, train_and_evaluate
-    from chapter12.reproduce import ReproduceOptions, reproduce
+    from chapter12.run.reproduce import ReproduceOptions, reproduce
 
     from chapter12.imdb import resolve_source
 

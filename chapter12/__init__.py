@@ -8,10 +8,10 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "BookConfig": "config",
-    "BOOK_RESULTS": "config",
-    "BOOK_TIME_RATIO": "config",
-    "MODEL_KINDS": "config",
+    "BookConfig": "book",
+    "BOOK_RESULTS": "book",
+    "BOOK_TIME_RATIO": "book",
+    "MODEL_KINDS": "book",
     "Chapter12Error": "errors",
     "DataSource": "imdb",
     "load_imdb": "imdb",
@@ -28,11 +28,11 @@ _EXPORTS = {
     "build_bidirectional_lstm": "models",
     "build_model": "models",
     "ImdbData": "imdb",
-    "RunResult": "experiment",
-    "EpochTimer": "experiment",
+    "RunResult": "train",
+    "EpochTimer": "train",
     "prepare_data": "imdb",
     "pad_data": "imdb",
-    "train_and_evaluate": "experiment",
+    "train_and_evaluate": "train",
     "environment_info": "environment",
 }
 

@@ -1,7 +1,7 @@
-"""python -m chapter12: see chapter12.cli."""
+"""python -m chapter12: see chapter12.run.cli."""
 
 import sys
 
-from chapter12.cli import main
+from chapter12.run.cli import main
 
 sys.exit(main())

@@ -3,6 +3,7 @@ replaced by a partial one."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -28,21 +29,12 @@ def atomic_write(path: "str | os.PathLike", write) -> None:
         raise
 
 
-def check_can_create_folder(folder: "str | os.PathLike", flag: str = "--out") -> None:
-    """Raise a Chapter12Error unless `folder` (and the folders above it) can be created where it is asked for.
+def write_json(path: "str | os.PathLike", data: dict) -> None:
+    """Write data as indented JSON, atomically (a crash never leaves half a file)."""
+    text = json.dumps(data, indent=2, sort_keys=False, default=str)
+    atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
 
-    The operating system is asked, by making and removing an empty folder in the nearest existing
-    folder above: permission bits alone say yes to root under /proc, where nothing can be made.
-    """
-    from chapter12.errors import Chapter12Error
 
-    ancestor = Path(folder).absolute().parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise Chapter12Error(f"{flag} {folder}: {ancestor} is a file, so no folder can be made there; choose another {flag}")
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".chapter12-probe-", dir=ancestor))
-    except OSError as e:
-        raise Chapter12Error(f"{flag} {folder}: cannot create a folder in {ancestor} ({e.strerror}); "
-                             "choose a writable place") from None
+def write_text(path: "str | os.PathLike", text: str) -> None:
+    """Write text as UTF-8, atomically."""
+    atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chapter12.config import BookConfig, check_model_kind, check_positive_int
+from chapter12.book import BookConfig
+from chapter12.checks import check_model_kind, check_positive_int
 
 _BOOK = BookConfig()
 
@@ -23,6 +24,7 @@ def _build(
     recurrent_dropout: float,
     maxlen: int | None,
     compile: bool,
+    training: BookConfig = _BOOK,
 ):
     import keras
     from keras import layers
@@ -42,7 +44,8 @@ def _build(
     output = layers.Dense(units=1, activation="sigmoid")
     model = keras.Sequential([keras.Input(shape=(maxlen,), dtype="int32"), embedding, recurrent, output], name=kind)
     if compile:
-        model.compile(loss=_BOOK.loss, optimizer=_BOOK.optimizer, metrics=list(_BOOK.metrics))
+        # The loss, optimizer and metrics come from the BookConfig (the book's: binary cross-entropy, adam, accuracy).
+        model.compile(loss=training.loss, optimizer=training.optimizer, metrics=list(training.metrics))
     return model
 
 
@@ -110,4 +113,16 @@ def build_model(kind: str, config: BookConfig | None = None, **overrides):
     )
     settings.update(overrides)
     check_model_kind(kind)
-    return _build(kind, compile=settings.pop("compile", True), maxlen=settings.pop("maxlen", None), **settings)
+    return _build(kind, compile=settings.pop("compile", True), maxlen=settings.pop("maxlen", None), training=config,
+                  **settings)
+
+
+def layer_table(model) -> list[dict]:
+    """Each layer's type, the settings the chapter chooses for it, and its weight count: what makes two models the same."""
+    keys = ("input_dim", "output_dim", "units", "dropout", "recurrent_dropout", "activation")
+    rows = []
+    for layer in model.layers:
+        settings = layer.get_config()
+        rows.append({"layer": type(layer).__name__, **{k: settings[k] for k in keys if k in settings},
+                     "weights": layer.count_params()})
+    return rows

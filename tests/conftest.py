@@ -168,3 +168,18 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAPTER12_CACHE", str(folder))
     monkeypatch.delenv("CHAPTER12_DATA", raising=False)
     return folder
+
+
+def computed_statements(nb) -> list[str]:
+    """The computed sentences an executed notebook showed; fails if a cell that calls say() showed none."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], cell.source[:200]
+        mine = ["".join(o["data"]["text/markdown"]) for o in cell.outputs
+                if o.get("metadata", {}).get("chapter12") == "computed" and o.get("data", {}).get("text/markdown")]
+        if "say(" in cell.source:
+            assert mine and all(text.strip() for text in mine), f"no computed statement from the cell:\n{cell.source[:300]}"
+        found += mine
+    return found

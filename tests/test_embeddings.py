@@ -1,4 +1,4 @@
-"""Tests for chapter12.embeddings on tiny hand-written vector files."""
+"""Tests for chapter12.teaching.embeddings on tiny hand-written vector files."""
 
 import os
 
@@ -7,7 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from chapter12.embeddings import (
+from chapter12.teaching.embeddings import (
     build_embedding_matrix,
     cosine_similarity,
     load_word_vectors,
@@ -193,7 +193,7 @@ def test_keras_embedding_initialised_with_the_matrix_returns_its_rows(tmp_path):
 
 
 def test_pca_2d_keeps_distances_of_points_in_a_plane_and_rejects_bad_input():
-    from chapter12.embeddings import pca_2d
+    from chapter12.teaching.embeddings import pca_2d
 
     rng = np.random.default_rng(0)
     plane = rng.normal(size=(7, 2)) * [3.0, 1.0]  # a wide direction and a narrow one
@@ -217,7 +217,7 @@ def test_pca_2d_keeps_distances_of_points_in_a_plane_and_rejects_bad_input():
 
 
 def test_vectors_from_matrix_round_trip_through_a_glove_file(tmp_path):
-    from chapter12.embeddings import save_word_vectors, vectors_from_matrix
+    from chapter12.teaching.embeddings import save_word_vectors, vectors_from_matrix
 
     word_index = {"good": 1, "bad": 2, "rare": 9}
     matrix = np.arange(8 * 3, dtype=np.float32).reshape(8, 3)  # rows 0-2 reserved; "rare" (row 12) is outside

@@ -102,8 +102,8 @@ def test_results_that_cannot_be_written_keep_the_earlier_run(tmp_path, monkeypat
     # results.json: here the disk is "full" exactly when results.json is written.
     import errno
 
-    import chapter12.reproduce as reproduce_module
-    from chapter12.cli import main
+    import chapter12.run.reproduce as reproduce_module
+    from chapter12.run.cli import main
 
     earlier = tmp_path / "run"
     earlier.mkdir()

@@ -4,7 +4,7 @@ create nothing.
 
 Hypothesis draws the flags (in any order, repeated or not), their values (negative, huge, zero,
 non-numeric, empty, unicode, paths that do not exist, files where folders are expected and the
-reverse) and the switches. Each example runs `chapter12.cli.main` in this process, stopped at the
+reverse) and the switches. Each example runs `chapter12.run.cli.main` in this process, stopped at the
 first step of real work: `reproduce`'s notebook jobs, where what passed the checks is held against
 the limits the notebooks will apply; `time`'s first worker, where its settings must pass their own
 check; `handouts`' first page. The Keras download is replaced by a tiny local stand-in. Nothing is
@@ -28,11 +28,11 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-import chapter12.handouts as handouts_module  # noqa: E402
-import chapter12.reproduce as reproduce_module  # noqa: E402
+import chapter12.report.handouts as handouts_module  # noqa: E402
+import chapter12.run.reproduce as reproduce_module  # noqa: E402
 import chapter12.timing as timing_module  # noqa: E402
-from chapter12.config import MODEL_KINDS, BookConfig  # noqa: E402
-from chapter12.cli import main  # noqa: E402
+from chapter12.book import MODEL_KINDS, BookConfig  # noqa: E402
+from chapter12.run.cli import main  # noqa: E402
 from chapter12.imdb import load_raw  # noqa: E402
 from chapter12.imdb.sources import KerasDownload  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Tests for chapter12.gradients, checked against finite differences of the NumPy RNN (as micrograd checks torch)."""
+"""Tests for chapter12.teaching.gradients, checked against finite differences of the NumPy RNN (as micrograd checks torch)."""
 
 import os
 
@@ -9,9 +9,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-import chapter12.gradients as gradients
+import chapter12.teaching.gradients as gradients
 from chapter12.errors import Chapter12Error
-from chapter12.gradients import (
+from chapter12.teaching.gradients import (
     gradient_ratio,
     input_gradient_norms,
     per_step_factor,
@@ -19,8 +19,8 @@ from chapter12.gradients import (
     set_forget_bias,
     steps_back,
 )
-from chapter12.scratch import params_from_keras, rnn_forward, to_book_layout
-from chapter12.toy import random_sequences
+from chapter12.teaching.scratch import params_from_keras, rnn_forward, to_book_layout
+from chapter12.teaching.toy import random_sequences
 
 matplotlib.use("Agg")
 

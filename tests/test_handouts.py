@@ -1,4 +1,4 @@
-"""Tests for chapter12.handouts on a tiny notebook executed here, and in a real (headless) browser when one is installed."""
+"""Tests for chapter12.report.handouts on a tiny notebook executed here, and in a real (headless) browser when one is installed."""
 
 import json
 import re
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from chapter12.errors import Chapter12Error
-from chapter12.handouts import is_executed, make_handouts, notebook_title, render_math, tex_to_svg
-from chapter12.reproduce import current_interpreter_kernel, notebooks_dir
+from chapter12.report.handouts import is_executed, make_handouts, notebook_title, render_math, tex_to_svg
+from chapter12.run.reproduce import current_interpreter_kernel, notebooks_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CODE_MARKER = "handout-code-marker"
@@ -33,6 +33,8 @@ TINY_CELLS = [
              "fig, ax = plt.subplots(figsize=(6, 4))\n"
              "ax.bar([0, 1, 2], [1, 2, 3], color='red')\n"
              f"plt.show()\nprint('{PRINT_MARKER}')"),
+    ("code", "from chapter12.report.prose import say\nsay('computed-marker: the gate $\\\\Gamma_f$ is ' + str(0.5))"),
+    ("answers", "<details><summary>Answers</summary>\n\nanswer-marker\n</details>"),
 ]
 
 
@@ -42,9 +44,10 @@ def executed_notebook():
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
+        nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
         for kind, source in TINY_CELLS
     ])
+    nb.cells[-1].metadata["tags"] = ["answers"]
     with current_interpreter_kernel() as kernel:
         NotebookClient(nb, kernel_name=kernel, timeout=120).execute()
     return nb
@@ -84,7 +87,7 @@ def test_page_embeds_the_figure_and_needs_no_network(tmp_path, executed_notebook
     # TensorFlow's start-up log lines are dropped from stderr; anything else written there stays.
     assert "port.cc:153" not in page and WARNING_MARKER in page
     # The equations are drawn as embedded SVG images, not left as TeX for MathJax.
-    assert page.count('class="c12-math"') == 2
+    assert page.count('class="c12-math"') == 3  # two in the Markdown cell, one in the computed sentence
     assert "data:image/svg+xml;base64," in page and "$$" not in page and "c12-tex" not in page
 
 
@@ -146,6 +149,16 @@ def test_render_math_leaves_code_and_escaped_dollars_alone():
     assert out.count('class="c12-math"') == 2
     assert '<div class="c12-math-display"' in out
     assert '<code class="c12-tex">$\\begin{nothing}$</code>' in out
+
+
+def test_answers_are_left_out_unless_asked_and_computed_sentences_get_their_formulas(tmp_path, executed_notebook):
+    run = _run_dir(tmp_path, executed_notebook)
+    page = make_handouts(run, out_dir=tmp_path / "students")[0].read_text(encoding="utf-8")
+    assert "answer-marker" not in page
+    assert "computed-marker" in page and "$\\Gamma_f$ is 0.5" not in page  # its formula became a picture
+    teacher = make_handouts(run, out_dir=tmp_path / "teacher", answers=True)[0].read_text(encoding="utf-8")
+    assert "answer-marker" in teacher
+    assert "answers" in executed_notebook.cells[-1].metadata["tags"]  # the run's notebook itself is left as it was
 
 
 def test_helpers():

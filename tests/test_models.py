@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from chapter12.config import MODEL_KINDS, BookConfig
+from chapter12.book import MODEL_KINDS, BookConfig
 from chapter12.errors import Chapter12Error
 from chapter12.models import build_bidirectional_lstm, build_gru, build_lstm, build_model, build_simple_rnn
 
@@ -146,18 +146,42 @@ def test_builders_reject_bad_sizes(kwargs):
         build_lstm(**kwargs)
 
 
+def _typed_by_hand(kind, dropout=0.2):
+    """The book's model as its R code reads, typed in Python's Keras (as the accuracy notebook writes it)."""
+    recurrent = keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN
+    return keras.Sequential([
+        keras.Input(shape=(100,), dtype="int32"),
+        keras.layers.Embedding(input_dim=2500, output_dim=128),
+        recurrent(units=64, dropout=dropout, recurrent_dropout=0.2),
+        keras.layers.Dense(units=1, activation="sigmoid"),
+    ])
+
+
 @pytest.mark.parametrize("kind", ["simple_rnn", "lstm"])
 def test_same_seed_gives_the_weights_of_the_book_code_typed_by_hand(kind):
     # A reader who types the book's code and sets the same seed must start from the same weights.
     keras.utils.set_random_seed(3)
-    recurrent = keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN
-    by_hand = keras.Sequential([
-        keras.Input(shape=(100,), dtype="int32"),
-        keras.layers.Embedding(input_dim=2500, output_dim=128),
-        recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
-        keras.layers.Dense(units=1, activation="sigmoid"),
-    ])
+    by_hand = _typed_by_hand(kind)
     keras.utils.set_random_seed(3)
     ours = build_model(kind, maxlen=100)
     for mine, theirs in zip(ours.get_weights(), by_hand.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("kind", ["simple_rnn", "lstm"])
+def test_layer_table_of_the_book_code_typed_by_hand_equals_build_model(kind):
+    # What the accuracy notebook checks after writing the book's model out in Keras.
+    from chapter12.models import layer_table
+
+    table = layer_table(build_model(kind, maxlen=100))
+    assert table == layer_table(_typed_by_hand(kind))
+    assert [row["weights"] for row in table] == [2500 * 128, BUILDERS[kind][2], BUILDERS[kind][3]]
+    assert layer_table(_typed_by_hand(kind, dropout=0.3)) != table  # a changed dropout is seen
+
+
+def test_build_model_compiles_with_the_configs_optimizer_and_loss():
+    # Before, build_model compiled with the book's settings whatever the BookConfig said.
+    model = build_model("simple_rnn", BookConfig(optimizer="sgd", loss="mse"))
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert model.loss == "mse"
+    assert isinstance(build_model("simple_rnn").optimizer, keras.optimizers.Adam)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import nbformat
 import papermill
 import pytest
 
-from chapter12.config import BookConfig
-from chapter12.reproduce import NOTEBOOKS, ReproduceOptions, notebooks_dir, reproduce
+from chapter12.book import BookConfig
+from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, notebooks_dir, reproduce
+from conftest import computed_statements
 
 NOTEBOOK_FILES = sorted(notebooks_dir().glob("*.ipynb"))
 
@@ -35,6 +37,19 @@ def test_one_commented_parameters_cell(path):
     assert list(inspected) == assigned
     for name, info in inspected.items():
         assert info["help"], f"parameter {name} has no comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_each_notebook_states_computed_facts_and_ends_with_exercises_and_hidden_answers(path):
+    nb = nbformat.read(path, as_version=4)
+    assert any("say(" in c.source for c in nb.cells if c.cell_type == "code"), "no computed statement"
+    headings = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
+    assert len(headings) == 1
+    exercises = [line for line in nb.cells[headings[0]].source.splitlines() if re.match(r"\d+\. \*\*", line)]
+    assert 3 <= len(exercises) <= 5
+    answers = nb.cells[headings[0] + 1]
+    assert "answers" in answers.metadata.get("tags", []) and answers.source.startswith("<details>")
+    assert len(re.findall(r"^\d+\. ", answers.source, flags=re.M)) == len(exercises)
 
 
 def test_accuracy_notebook_defaults_are_the_books():
@@ -70,6 +85,12 @@ def test_reproduce_quick_writes_everything(tmp_path):
     executed = nbformat.read(out / NOTEBOOKS["accuracy"][0], as_version=4)
     text = "\n".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert "default padding keeps the LAST 100: True" in text
+    said = "\n".join(computed_statements(executed))
+    assert "The LSTM layer holds 49,408 weights, 4.00 times the simple RNN's 12,352" in said
+    lstm_mean = results["summary"]["lstm"]["test_accuracy"]["mean"]
+    assert f"the LSTM's mean test accuracy, {lstm_mean:.4f}" in said  # the sentence carries this run's number
+    maths = computed_statements(nbformat.read(out / NOTEBOOKS["maths"][0], as_version=4))
+    assert len(maths) >= 7
     assert "\x08" not in text and "━" not in text  # no progress bars in the executed notebook
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the staging folder was moved, not left
     umask = os.umask(0)
@@ -80,7 +101,7 @@ def test_reproduce_quick_writes_everything(tmp_path):
 
 
 def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatch, capsys):
-    import chapter12.reproduce as rep
+    import chapter12.run.reproduce as rep
 
     out = tmp_path / "out"
     out.mkdir()

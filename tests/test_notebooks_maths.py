@@ -10,8 +10,8 @@ import nbformat
 import papermill
 import pytest
 
-from chapter12.reproduce import NOTEBOOKS, current_interpreter_kernel, notebooks_dir
-from conftest import WORDS
+from chapter12.run.reproduce import NOTEBOOKS, current_interpreter_kernel, notebooks_dir
+from conftest import WORDS, computed_statements
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -68,6 +68,15 @@ def test_maths_notebook_on_tiny_settings(tmp_path):
     assert bidirectional["max_later_gradient_bidirectional"] > 0.0
     assert "the simple RNN's gradient fades faster than the LSTM's: True" in _printed(nb)
     assert {"python", "keras", "backend"} <= set(results["environment"])
+    said = "\n".join(computed_statements(nb))
+    assert "the simple RNN's fades faster" in said
+    assert f"{results['scratch_vs_keras']['lstm']['a']:.1e}" in said  # the sentence carries the measured difference
+    assert "```python\ndef lstm_cell_forward" in _markdown_outputs(nb)  # the LSTM's equations, shown as code
+
+
+def _markdown_outputs(nb) -> str:
+    return "\n".join("".join(o["data"]["text/markdown"]) for c in nb.cells if c.cell_type == "code"
+                     for o in c.outputs if "text/markdown" in o.get("data", {}))
 
 
 def _check_common(results, words):
@@ -80,13 +89,16 @@ def _check_common(results, words):
 
 
 def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path):
-    results, _ = _execute("embeddings", tmp_path, {
+    results, nb = _execute("embeddings", tmp_path, {
         "quick": True, "epochs": 1, "batch_size": 256, "verbose": 0,  # one epoch on the sample: small for test speed
         "words": ["excellent", "awful", "notawordatall"], "neighbours": 3, "glove_words": 40,
         "positive_words": ["excellent", "great", "wonderful"], "negative_words": ["awful", "worst", "boring"],
     })
 
     _check_common(results, ["excellent", "awful"])
+    said = "\n".join(computed_statements(nb))
+    assert results["mean_cosine_same_sentiment"] is None  # excellent/awful: no pair of the same sentiment
+    assert f"pairs of opposite sentiment {results['mean_cosine_opposite_sentiment']:.3f} (1 pair)." in said
     pretrained = results["pretrained"]
     assert pretrained["rows_found"] == 40 and pretrained["coverage"] == pytest.approx(40 / 2497)
     assert pretrained["max_abs_diff_round_trip"] <= 5.1e-7  # six decimals in the file
@@ -106,6 +118,7 @@ def test_embeddings_notebook_with_the_users_own_vectors(tmp_path, tiny_npz):
     })
 
     _check_common(results, words)
+    computed_statements(nb)
     pretrained = results["pretrained"]
     assert pretrained["file_words_in_vocabulary"] == 2 and pretrained["rows_found"] == 2
     assert pretrained["max_abs_diff_round_trip"] is None

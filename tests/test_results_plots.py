@@ -8,9 +8,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen in tests
 
-from chapter12.config import BOOK_RESULTS
-from chapter12.plots import plot_test_accuracy, plot_training_curves, save_figures
-from chapter12.results import mean_sd, summarize_runs, summary_markdown
+from chapter12.book import BOOK_RESULTS
+from chapter12.report.plots import plot_test_accuracy, plot_training_curves, save_figures
+from chapter12.report.results import mean_sd, summarize_runs, summary_markdown
 
 
 def fake_run(model, seed, accuracy, loss=0.5, epochs=3):

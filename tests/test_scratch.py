@@ -1,4 +1,4 @@
-"""Check the NumPy RNN and LSTM of chapter12.scratch against Keras, step by step."""
+"""Check the NumPy RNN and LSTM of chapter12.teaching.scratch against Keras, step by step."""
 
 import os
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chapter12.errors import Chapter12Error
-from chapter12.scratch import (
+from chapter12.teaching.scratch import (
     EPSILON,
     lstm_cell_forward,
     lstm_forward,
@@ -184,27 +184,39 @@ def _rnn_params(n_a=4, n_x=3):
     }
 
 
-def test_rnn_cell_names_the_mismatched_feature_count():
+def test_rnn_forward_names_the_mismatched_feature_count():
     p = _rnn_params()
-    expected = r"x_t has 5 features but W_ax expects 3 \(W_ax shape \(4, 3\)\)"
+    expected = r"x has 5 features but W_ax expects 3 \(W_ax shape \(4, 3\)\)"
     with pytest.raises(ValueError, match=expected) as error:
-        rnn_cell_forward(np.zeros((5, 2)), np.zeros((4, 2)), p["W_aa"], p["W_ax"], p["b_a"])
+        rnn_forward(np.zeros((5, 2, 1)), None, p)
     assert isinstance(error.value, Chapter12Error)
 
 
-def test_rnn_cell_rejects_wrong_hidden_size_and_bias():
+def test_rnn_forward_rejects_wrong_hidden_size_and_bias():
     p = _rnn_params()
-    with pytest.raises(ValueError, match="a_prev has 2 hidden units but W_aa expects 4"):
-        rnn_cell_forward(np.zeros((3, 2)), np.zeros((2, 2)), p["W_aa"], p["W_ax"], p["b_a"])
+    with pytest.raises(ValueError, match=r"a0 has shape \(2, 2\) but with 4 hidden units"):
+        rnn_forward(np.zeros((3, 2, 1)), np.zeros((2, 2)), p)
     with pytest.raises(ValueError, match=r"b_a has shape \(3, 1\)"):
-        rnn_cell_forward(np.zeros((3, 2)), np.zeros((4, 2)), p["W_aa"], p["W_ax"], np.zeros((3, 1)))
-    with pytest.raises(ValueError, match="reshape"):
-        rnn_cell_forward(np.zeros(3), np.zeros((4, 1)), p["W_aa"], p["W_ax"], p["b_a"])
+        rnn_forward(np.zeros((3, 2, 1)), None, p | {"b_a": np.zeros((3, 1))})
+    with pytest.raises(ValueError, match="W_aa must be square"):
+        rnn_forward(np.zeros((3, 2, 1)), None, p | {"W_aa": np.zeros((4, 3))})
+    with pytest.raises(ValueError, match="W_ax has 2 rows but W_aa has 4"):
+        rnn_forward(np.zeros((3, 2, 1)), None, p | {"W_ax": np.zeros((2, 3))})
+
+
+def test_the_cells_are_the_equations_alone():
+    # The checks live in rnn_forward / lstm_forward; a student reading a cell sees only its maths.
+    import inspect
+
+    for cell, equations in ((rnn_cell_forward, 2), (lstm_cell_forward, 7)):
+        body = inspect.getsource(cell).split('"""')[2].strip().splitlines()
+        assert len(body) == equations + 1, body  # one line per equation, and the return
+        assert not any("raise" in line or "Chapter12Error" in line for line in body)
 
 
 def test_rnn_forward_rejects_keras_layout_and_bad_a0():
     p = _rnn_params()
-    with pytest.raises(ValueError, match="x_t has 6 features but W_ax expects 3"):
+    with pytest.raises(ValueError, match="x has 6 features but W_ax expects 3"):
         rnn_forward(np.zeros((6, 2, 3)), None, p)  # a Keras (m, T, n_x) batch passed as is
     with pytest.raises(ValueError, match=r"a0 has shape \(4, 3\)"):
         rnn_forward(np.zeros((3, 2, 5)), np.zeros((4, 3)), p)
@@ -228,7 +240,10 @@ def test_lstm_rejects_w_not_acting_on_stacked_input():
         params[f"W_{gate}"] = rng.normal(size=(2, 3))  # forgot a_prev: should be (2, 2 + 3)
         params[f"b_{gate}"] = np.zeros((2, 1))
     with pytest.raises(ValueError, match=r"W_f has shape \(2, 3\) .* \(2, 5\)"):
-        lstm_cell_forward(np.zeros((3, 1)), np.zeros((2, 1)), np.zeros((2, 1)), params)
+        lstm_forward(np.zeros((3, 1, 1)), None, params)
+    with pytest.raises(ValueError, match=r"c0 has shape \(3, 1\)"):
+        params = {k: (np.zeros((2, 5)) if k.startswith("W") else v) for k, v in params.items()}
+        lstm_forward(np.zeros((3, 1, 1)), None, params, c0=np.zeros((3, 1)))
 
 
 def test_sequence_loss_rejects_mismatched_labels():

@@ -7,27 +7,28 @@ import json
 import math
 
 import papermill
+import nbformat
 import pytest
 
 from chapter12 import BookConfig, build_model
 from chapter12.errors import Chapter12Error
-from chapter12.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options, current_interpreter_kernel, notebooks_dir
+from conftest import computed_statements
+from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options, current_interpreter_kernel, notebooks_dir
+from chapter12.checks import check_backend
+from chapter12.report.results import timing_summary, timing_table_markdown
 from chapter12.timing import (
     TimingSettings,
-    check_backend,
     installed_backends,
     measure_backend,
     merge_measurements,
     recurrent_step_flops,
     summarize_epochs,
-    timing_summary,
-    timing_table_markdown,
     training_flops_per_epoch,
 )
 
 
 def test_epoch_timer_records_each_epoch_with_its_own_clock(monkeypatch):
-    import chapter12.experiment as experiment
+    import chapter12.train as experiment
 
     clock = iter([10.0, 12.5, 20.0, 21.0])  # begin, end, begin, end
     monkeypatch.setattr(experiment.time, "perf_counter", lambda: next(clock))
@@ -41,7 +42,7 @@ def test_epoch_timer_records_each_epoch_with_its_own_clock(monkeypatch):
 def test_epoch_timer_in_a_real_fit():
     import numpy as np
 
-    from chapter12.experiment import EpochTimer
+    from chapter12.train import EpochTimer
 
     model = build_model("simple_rnn", BookConfig(num_words=20, embedding_dim=2, units=2))  # tiny: test speed
     timer = EpochTimer()
@@ -145,6 +146,12 @@ def test_timing_notebook_under_papermill(tmp_path):
         papermill.execute_notebook(str(notebooks_dir() / NOTEBOOKS["timing"][0]), str(tmp_path / "timing.ipynb"),
                                    parameters=params, kernel_name=kernel, progress_bar=False, cwd=str(tmp_path))
     results = json.loads((tmp_path / "timing_results.json").read_text())
+    assert results["kind"] == "timing" and results["schema_version"] == 1
+    said = "\n".join(computed_statements(nbformat.read(tmp_path / "timing.ipynb", as_version=4)))
+    ratio = results["timing_summary"][0]["ratio_median"]
+    assert f"the LSTM's epochs took {ratio:.2f} times the simple RNN's" in said
+    assert "This run timed only the book variant" in said
+    assert "7.8" not in said
     assert {e["model"] for e in results["timing"]} == {"simple_rnn", "lstm"}
     assert results["timing_summary"][0]["variant"] == "book" and results["book_time_ratio"] == 2.0
     assert results["matmul_flops_per_second"]["tensorflow"] > 0

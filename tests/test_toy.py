@@ -1,4 +1,4 @@
-"""Tests for chapter12.toy: the tiny tagged-sentence tasks and the taggers built on them."""
+"""Tests for chapter12.teaching.toy: the tiny tagged-sentence tasks and the taggers built on them."""
 
 import os
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chapter12.errors import Chapter12Error
-from chapter12.toy import (
+from chapter12.teaching.toy import (
     APRIL_SENTENCES,
     april_data,
     build_tagger,

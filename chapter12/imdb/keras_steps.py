@@ -11,18 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from chapter12.config import BookConfig, check_positive_int
+from chapter12.book import BookConfig
+from chapter12.checks import check_positive_int, check_seed
 from chapter12.errors import Chapter12Error
 from chapter12.imdb.ragged import Ragged, RawImdb
-
-
-def check_seed(seed) -> int:
-    """The shuffle seed as an int that np.random.RandomState accepts, else a Chapter12Error."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise Chapter12Error(f"seed must be a whole number, got {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise Chapter12Error(f"seed must be between 0 and 2**32 - 1, got {seed}")
-    return int(seed)
 
 
 def shuffle_orders(n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

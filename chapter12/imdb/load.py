@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterable, Union
 
 import numpy as np
 
-from chapter12.config import BookConfig
+from chapter12.book import BookConfig
 from chapter12.imdb.keras_steps import keras_steps, keras_transform, pad, pad_ragged
 from chapter12.imdb.ragged import RawImdb
 from chapter12.imdb.sources import DataSource, resolve_source
@@ -98,3 +98,25 @@ def pad_data(loaded, config: BookConfig, source: DataSource) -> ImdbData:
     """Pad the `(x_train, y_train), (x_test, y_test)` of load_imdb to config.maxlen."""
     (x_train, y_train), (x_test, y_test) = loaded
     return ImdbData(pad(x_train, maxlen=config.maxlen), y_train, pad(x_test, maxlen=config.maxlen), y_test, source)
+
+
+def decode_review(
+    sequence: Iterable[int],
+    word_index: dict[str, int] | None = None,
+    *,
+    source=None,
+    vocabulary: str | None = None,
+    index_from: int = 3,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+) -> str:
+    """Turn a sequence of indices back into words; padding, start and unknown words show as [PAD], [START], [OOV]."""
+    if word_index is None:
+        word_index = resolve_source(source, vocabulary=vocabulary).word_index()
+    words = {rank + index_from: w for w, rank in word_index.items()}
+    special = {0: "[PAD]"}
+    if start_char is not None:
+        special[start_char] = "[START]"
+    if oov_char is not None:
+        special[oov_char] = "[OOV]"
+    return " ".join(special.get(int(i)) or words.get(int(i), "[?]") for i in sequence)

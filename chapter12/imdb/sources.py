@@ -24,13 +24,14 @@ from typing import ClassVar
 
 import numpy as np
 
+from chapter12.checks import check_vocabulary
 from chapter12.errors import Chapter12Error
 from chapter12.imdb.cache import load_stanford, source_fingerprint
 from chapter12.imdb.keras_steps import unshuffle
 from chapter12.imdb.ragged import Ragged, RawImdb, read_raw_npz
 from chapter12.imdb.safe_npz import load_npz
 from chapter12.imdb.stanford import DATA_HINT, stanford_root
-from chapter12.imdb.words import check_vocabulary, check_word_index, keras_word_index, read_word_index
+from chapter12.imdb.words import check_word_index, keras_word_index, read_word_index
 
 DATA_ENV = "CHAPTER12_DATA"
 SAMPLE_FILE = "imdb_sample.npz"

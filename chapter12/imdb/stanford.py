@@ -149,7 +149,7 @@ def encode_keras(reviews: dict[str, list[tuple[int, bytes]]]) -> tuple[RawImdb, 
     return _pack(encoded, reviews), train_missing
 
 
-def build_vocabulary(train_texts) -> list[str]:
+def rank_words(train_texts) -> list[str]:
     """Words of the training reviews, most frequent first (ties in alphabetical order); rank = position + 1."""
     counts: Counter[str] = Counter()
     for words in train_texts:
@@ -165,7 +165,7 @@ def _decode(raw: bytes) -> str:
 def encode_clean(reviews: dict[str, list[tuple[int, bytes]]]) -> tuple[RawImdb, list[str]]:
     """chapter12's own tokenization and ranking; test words never seen in training are skipped."""
     words = {split: [clean_words(_decode(data)) for _, data in items] for split, items in reviews.items()}
-    vocabulary = build_vocabulary(words["train"])
+    vocabulary = rank_words(words["train"])
     rank = {w: i + 1 for i, w in enumerate(vocabulary)}
     encoded = {split: [[rank[w] for w in ws if w in rank] for ws in lists] for split, lists in words.items()}
     return _pack(encoded, reviews), vocabulary

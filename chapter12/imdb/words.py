@@ -22,11 +22,10 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
+from chapter12.checks import check_vocabulary
 from chapter12.errors import Chapter12Error
 
-VOCABULARIES = ("keras", "clean")
 KERAS_WORD_INDEX_FILE = "keras_imdb_word_index.json.gz"
 
 # keras.preprocessing.text.text_to_word_sequence's default `filters`: every ASCII punctuation mark
@@ -35,13 +34,6 @@ KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _KERAS_TABLE = bytes.maketrans(KERAS_FILTERS.encode("ascii"), b" " * len(KERAS_FILTERS))
 # The clean tokenizer: a word is a run of letters or digits, with inner apostrophes ("don't", "it's").
 WORD_PATTERN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-
-
-def check_vocabulary(vocabulary) -> str:
-    """Return vocabulary if it names one of VOCABULARIES, else raise a Chapter12Error listing them."""
-    if vocabulary not in VOCABULARIES:
-        raise Chapter12Error(f"unknown vocabulary {vocabulary!r}; choose from {', '.join(VOCABULARIES)}")
-    return vocabulary
 
 
 def keras_words(review: bytes) -> list[bytes]:
@@ -101,27 +93,3 @@ def _keras_word_index_items() -> tuple[tuple[str, int], ...]:
 def keras_word_index() -> dict[str, int]:
     """Keras's own word index (88,584 words, rank 1 = "the"), read from the copy inside chapter12."""
     return dict(_keras_word_index_items())
-
-
-def decode_review(
-    sequence: Iterable[int],
-    word_index: dict[str, int] | None = None,
-    *,
-    source=None,
-    vocabulary: str | None = None,
-    index_from: int = 3,
-    start_char: int | None = 1,
-    oov_char: int | None = 2,
-) -> str:
-    """Turn a sequence of indices back into words; padding, start and unknown words show as [PAD], [START], [OOV]."""
-    if word_index is None:
-        from chapter12.imdb.sources import resolve_source
-
-        word_index = resolve_source(source, vocabulary=vocabulary).word_index()
-    words = {rank + index_from: w for w, rank in word_index.items()}
-    special = {0: "[PAD]"}
-    if start_char is not None:
-        special[start_char] = "[START]"
-    if oov_char is not None:
-        special[oov_char] = "[OOV]"
-    return " ".join(special.get(int(i)) or words.get(int(i), "[?]") for i in sequence)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chapter12.config import check_positive_int
+from chapter12.checks import check_positive_int, check_seed
 from chapter12.errors import Chapter12Error
 
 TAGGER_KINDS = ("simple_rnn", "lstm")
@@ -187,9 +187,7 @@ def train_tagger(
     import keras
 
     check_positive_int("steps", steps)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise Chapter12Error(f"seed must be a whole number, got {seed!r}")
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(check_seed(seed))
     model = build_tagger(
         len(data.vocabulary), units=units, kind=kind, bidirectional=bidirectional, learning_rate=learning_rate
     )

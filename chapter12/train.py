@@ -1,4 +1,7 @@
-"""Train one model with one seed and measure it: the chapter's experiment as a function."""
+"""The one training loop: train one model with one seed and measure it, the chapter's experiment as a function.
+
+The accuracy runs (`train_and_evaluate`) and the timed runs (`chapter12.timing`) both go through `fit`.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import keras
-import numpy as np
 
-from chapter12.config import BookConfig, check_model_kind
-from chapter12.imdb import ImdbData, pad_data, prepare_data  # noqa: F401 (re-exported)
+from chapter12.book import BookConfig
+from chapter12.checks import check_model_kind, check_seed, check_verbose
 from chapter12.errors import Chapter12Error
+from chapter12.imdb import ImdbData
 from chapter12.models import build_model
-
 
 # The final test evaluation computes no gradient, so its batch size changes only the speed, not
 # the numbers (up to float rounding in the mean loss). The validation pass inside fit keeps Keras's
@@ -69,6 +71,60 @@ class RunResult:
         return d
 
 
+@dataclass
+class Fitted:
+    """A model after `fit`: its history, the seconds of every epoch and the split sizes."""
+
+    model: Any
+    history: dict[str, list[float]]
+    epoch_seconds: list[float]
+    n_train: int
+    n_val: int
+
+
+def fit(kind: str, data: ImdbData, config: BookConfig, *, seed: int, validate: bool = True, verbose: int = 0) -> Fitted:
+    """Seed Keras, build model `kind` from config and train it on data.x_train, timing every epoch.
+
+    The last validation_split of the training reviews is cut off, as fit(validation_split=...) cuts it;
+    with validate=True it is evaluated after every epoch, with validate=False (timing) it is left out.
+    """
+    check_model_kind(kind)
+    seed = check_seed(seed)
+    check_verbose(verbose)
+    n_train, n_val = validation_split_sizes(len(data.x_train), config.validation_split)
+    if n_train < 1 or n_val < 1:
+        raise Chapter12Error(
+            f"validation_split={config.validation_split} leaves {n_train} training and {n_val} validation reviews; "
+            "use more data or another split"
+        )
+    keras.utils.set_random_seed(seed)
+    model = build_model(kind, config, maxlen=config.maxlen)
+    timer = EpochTimer()
+    validation = (data.x_train[n_train:], data.y_train[n_train:]) if validate else None
+    history = model.fit(
+        data.x_train[:n_train],
+        data.y_train[:n_train],
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=validation,
+        callbacks=[timer],
+        verbose=verbose,
+    )
+    return Fitted(
+        model=model,
+        history={k: [float(v) for v in values] for k, values in history.history.items()},
+        epoch_seconds=list(timer.epoch_seconds),
+        n_train=n_train,
+        n_val=n_val,
+    )
+
+
+def evaluate(model, data: ImdbData) -> tuple[float, float]:
+    """Test loss and accuracy of a trained model, on the test reviews, once."""
+    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
+    return float(test_loss), float(test_accuracy)
+
+
 def train_and_evaluate(
     kind: str,
     data: ImdbData,
@@ -79,44 +135,20 @@ def train_and_evaluate(
 ) -> RunResult:
     """Train model `kind` on data.x_train (the last validation_split validates) and evaluate once on the test set."""
     config = config or BookConfig()
-    check_model_kind(kind)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise Chapter12Error(f"seed must be a whole number, got {seed!r}")
-    if verbose not in (0, 1, 2):
-        raise Chapter12Error(f"verbose must be 0, 1 or 2, got {verbose!r}")
-    n_train, n_val = validation_split_sizes(len(data.x_train), config.validation_split)
-    if n_train < 1 or n_val < 1:
-        raise Chapter12Error(
-            f"validation_split={config.validation_split} leaves {n_train} training and {n_val} validation reviews; "
-            "use more data or another split"
-        )
-
-    keras.utils.set_random_seed(int(seed))
-    model = build_model(kind, config, maxlen=config.maxlen)
-    timer = EpochTimer()
-    # The same cut as fit(validation_split=...): the last fraction of the training data, unshuffled.
-    history = model.fit(
-        data.x_train[:n_train],
-        data.y_train[:n_train],
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(data.x_train[n_train:], data.y_train[n_train:]),
-        callbacks=[timer],
-        verbose=verbose,
-    )
-    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
+    fitted = fit(kind, data, config, seed=seed, validate=True, verbose=verbose)
+    test_loss, test_accuracy = evaluate(fitted.model, data)
     return RunResult(
         model=kind,
         seed=int(seed),
-        history={k: [float(v) for v in values] for k, values in history.history.items()},
-        test_loss=float(test_loss),
-        test_accuracy=float(test_accuracy),
-        epoch_seconds=list(timer.epoch_seconds),
-        n_train=n_train,
-        n_val=n_val,
+        history=fitted.history,
+        test_loss=test_loss,
+        test_accuracy=test_accuracy,
+        epoch_seconds=fitted.epoch_seconds,
+        n_train=fitted.n_train,
+        n_val=fitted.n_val,
         n_test=len(data.x_test),
         config=config.to_dict(),
         backend=keras.backend.backend(),
         data_source=data.source.describe(),
-        keras_model=model,
+        keras_model=fitted.model,
     )

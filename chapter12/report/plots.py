@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chapter12.config import BOOK_RESULTS
-from chapter12.results import summarize_runs
+from chapter12.book import BOOK_RESULTS, BOOK_TIME_RATIO
+from chapter12.report.results import summarize_runs, timing_summary
 
 _COLORS = {"simple_rnn": "tab:orange", "lstm": "tab:blue", "gru": "tab:green", "bidirectional_lstm": "tab:purple"}
 
@@ -72,8 +72,6 @@ def save_figures(runs: list[dict], folder, timing: list[dict] | None = None) -> 
 
     import matplotlib.pyplot as plt
 
-    from chapter12.config import BOOK_TIME_RATIO
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     drawings = []
@@ -94,8 +92,6 @@ def save_figures(runs: list[dict], folder, timing: list[dict] | None = None) -> 
 def plot_timing(entries: list[dict], book_ratio: float | None = None):
     """Median seconds per epoch (bars, min–max whiskers) per model and variant, and the LSTM/RNN ratio per variant."""
     import matplotlib.pyplot as plt
-
-    from chapter12.timing import timing_summary
 
     groups = list(dict.fromkeys((e["backend"], e["variant"]) for e in entries))
     models = list(dict.fromkeys(e["model"] for e in entries))

@@ -1,14 +1,12 @@
-"""Collect run results, summarise them over seeds, and write results.json and summary.md."""
+"""Summarise run results over seeds and repeats, and write them as Markdown tables (summary.md)."""
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
+import statistics
 from typing import Any, Iterable
 
-from chapter12.config import BOOK_RESULTS, BOOK_TIME_RATIO
-from chapter12.files import atomic_write
+from chapter12.book import BOOK_RESULTS, BOOK_TIME_RATIO
 
 
 def mean_sd(values: Iterable[float]) -> dict[str, Any]:
@@ -93,8 +91,6 @@ def summary_markdown(results: dict) -> str:
     else:
         lines += _accuracy_table(summary, results.get("runs", []))
     if results.get("timing"):
-        from chapter12.timing import timing_table_markdown
-
         lines += ["", "## Training time", "", "Seconds per epoch after the first (which also compiles), "
                   "interleaved repeats; the book says the LSTM roughly doubles the time.", "",
                   timing_table_markdown(results).rstrip()]
@@ -108,12 +104,58 @@ def summary_markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically (a crash never leaves half a file)."""
-    text = json.dumps(data, indent=2, sort_keys=False, default=str)
-    atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
+def timing_summary(entries: list[dict]) -> list[dict]:
+    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats."""
+    groups: dict[tuple, dict[int, dict[str, float]]] = {}
+    for e in entries:
+        key = (e["variant"], e["backend"], e["device"])
+        groups.setdefault(key, {}).setdefault(e["repeat"], {})[e["model"]] = e["median_epoch_seconds"]
+    summary = []
+    for (variant, backend, device), repeats in groups.items():
+        ratios = [r["lstm"] / r["simple_rnn"] for r in repeats.values() if "lstm" in r and "simple_rnn" in r]
+        if not ratios:
+            continue
+        mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
+        seconds = {m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
+                   for m in ("simple_rnn", "lstm")}
+        summary.append({
+            "variant": variant, "backend": backend, "device": device, "n": len(ratios),
+            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+            "simple_rnn_median_epoch_seconds": seconds["simple_rnn"], "lstm_median_epoch_seconds": seconds["lstm"],
+        })
+    return summary
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
-    atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
+def timing_table_markdown(measured: dict) -> str:
+    """Three Markdown tables: times per (backend, variant, model), the LSTM/RNN ratios, and FLOP/s against the hardware."""
+    entries, summary = measured["timing"], measured.get("timing_summary") or timing_summary(measured["timing"])
+    lines = ["| backend | device | variant | model | first epoch s | median epoch s (min–max) | reviews/s | test accuracy | runs |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    groups = list(dict.fromkeys((e["backend"], e["device"], e["variant"], e["model"]) for e in entries))
+    for backend, device, variant, model in groups:
+        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
+        median = statistics.median(e["median_epoch_seconds"] for e in mine)
+        accuracies = [e["test_accuracy"] for e in mine if e["test_accuracy"] is not None]
+        accuracy = f"{statistics.mean(accuracies):.4f}" if accuracies else "—"
+        lines.append(
+            f"| {backend} | {device} | {variant} | {model} | {statistics.median(e['first_epoch_seconds'] for e in mine):.2f} "
+            f"| {median:.2f} ({min(e['min_epoch_seconds'] for e in mine):.2f}–{max(e['max_epoch_seconds'] for e in mine):.2f}) "
+            f"| {statistics.median(e['samples_per_second'] for e in mine):,.0f} | {accuracy} | {len(mine)} |"
+        )
+    lines += ["", "| backend | device | variant | LSTM / simple RNN time: median (min–max) | repeats | book | arithmetic |",
+              "|---|---|---|---|---|---|---|"]
+    for s in summary:
+        lines.append(f"| {s['backend']} | {s['device']} | {s['variant']} | {s['ratio_median']:.2f} "
+                     f"({s['ratio_min']:.2f}–{s['ratio_max']:.2f}) | {s['n']} | roughly {BOOK_TIME_RATIO:g} | 4.00 |")
+    peaks = measured.get("matmul_flops_per_second", {})
+    lines += ["", "| backend | variant | model | GFLOP per epoch | achieved GFLOP/s | matmul GFLOP/s (same run) | share of matmul speed |",
+              "|---|---|---|---|---|---|---|"]
+    for backend, device, variant, model in groups:
+        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
+        achieved = statistics.median(e["achieved_flops_per_second"] for e in mine)
+        peak = peaks.get(backend)
+        share = f"{achieved / peak:.1%}" if peak else "—"
+        peak_text = f"{peak / 1e9:,.1f}" if peak else "—"
+        lines.append(f"| {backend} | {variant} | {model} | {mine[0]['flops_per_epoch'] / 1e9:,.1f} | {achieved / 1e9:,.1f} "
+                     f"| {peak_text} | {share} |")
+    return "\n".join(lines) + "\n"

@@ -20,8 +20,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chapter12.files import atomic_write, check_can_create_folder
+from chapter12.checks import check_can_create_folder
 from chapter12.errors import Chapter12Error
+from chapter12.files import write_text
+from chapter12.logs import is_backend_log_line
+from chapter12.report.notebooks import NOTEBOOKS
 
 # The JupyterLab template minus every block that loads a script from the internet.
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -37,13 +40,6 @@ _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\$)")
 _MATH_FONT_SIZE = 14.0  # points; the image is then sized in em, so it follows the page's text size
-
-# Start-up lines that TensorFlow's C++ core (through absl) writes to stderr in every kernel:
-# machine noise for a reader, so the handouts leave them out. Other stderr output stays.
-_BACKEND_LOG_LINE = re.compile(
-    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [^\]\s]+:\d+\] .*"
-    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR)$"
-)
 
 _INDEX_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 60rem;
@@ -132,7 +128,7 @@ def drop_backend_logs(nb: Any) -> None:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 lines = str(output.get("text", "")).splitlines(keepends=True)
-                text = "".join(line for line in lines if not _BACKEND_LOG_LINE.match(line.rstrip("\n")))
+                text = "".join(line for line in lines if not is_backend_log_line(line))
                 if not text.strip():
                     continue
                 output["text"] = text
@@ -165,9 +161,7 @@ def _read_notebook(path: Path):
 
 
 def _notebook_order(paths: list[Path]) -> list[Path]:
-    from chapter12.reproduce import NOTEBOOKS
-
-    order = {filename: i for i, (filename, _) in enumerate(NOTEBOOKS.values())}
+    order = {notebook.filename: i for i, notebook in enumerate(NOTEBOOKS.values())}
     return sorted(paths, key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
@@ -178,10 +172,6 @@ def _run_statuses(run_dir: Path) -> dict[str, str]:
         return {nb["name"]: nb.get("status", "ok") for nb in results.get("notebooks", [])}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
-
-
-def _write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def _index_html(run_dir: Path, pages: list[tuple[str, str, str]]) -> str:
@@ -224,11 +214,34 @@ def _index_html(run_dir: Path, pages: list[tuple[str, str, str]]) -> str:
     return "\n".join(parts)
 
 
-def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_code: bool = False) -> list[Path]:
+ANSWERS_TAG = "answers"  # the cells that hold the answers to a notebook's exercises
+
+
+def drop_answers(nb: Any) -> None:
+    """Remove the cells tagged "answers" from a notebook, in place: the exercises stay, their answers go."""
+    nb.cells = [cell for cell in nb.cells if ANSWERS_TAG not in cell.get("metadata", {}).get("tags", [])]
+
+
+def _render_math_everywhere(nb: Any, cache: dict) -> None:
+    # Markdown cells, and the Markdown that code cells display (the notebooks' computed sentences).
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = render_math(cell.source, cache)
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                text = data["text/markdown"]
+                data["text/markdown"] = render_math("".join(text) if isinstance(text, list) else text, cache)
+
+
+def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_code: bool = False,
+                  answers: bool = False) -> list[Path]:
     """Write a standalone HTML page per executed notebook of run_dir and an index.html; return their paths, index last.
 
     out_dir defaults to RUN_DIR/handouts. With hide_code=True the pages show prose, printed
-    results and figures but not the code cells. Notebooks in run_dir that never ran (no
+    results and figures but not the code cells. Each notebook ends with exercises; their answers
+    are left out unless answers=True (a teacher's copy). Notebooks in run_dir that never ran (no
     outputs) are skipped; a folder without any executed notebook raises Chapter12Error.
     """
     run_dir = Path(run_dir)
@@ -258,16 +271,16 @@ def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_c
     for path, nb in executed:
         nb = copy.deepcopy(nb)
         drop_backend_logs(nb)
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                cell.source = render_math(cell.source, cache)
+        if not answers:
+            drop_answers(nb)
+        _render_math_everywhere(nb, cache)
         title = notebook_title(nb, path.stem)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
         target = out_dir / f"{path.stem}.html"
-        _write_text(target, body)
+        write_text(target, body)
         written.append(target)
         pages.append((target.name, title, statuses.get(path.name, "ok")))
     index = out_dir / "index.html"
-    _write_text(index, _index_html(run_dir, pages))
+    write_text(index, _index_html(run_dir, pages))
     written.append(index)
     return written

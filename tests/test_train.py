@@ -1,4 +1,4 @@
-"""Tests for chapter12.experiment: one training run on tiny random data, and the settings' checks.
+"""Tests for chapter12.train: one training run on tiny random data, and the settings' checks.
 
 The data are 64 training and 32 test "reviews" of 10 word indices below 50, and the models have
 4 units and 4-dimensional embeddings: small for test speed (a run takes about 2 s on 2 cores).
@@ -13,11 +13,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from chapter12.config import BookConfig
+from chapter12.book import BookConfig
 from chapter12.imdb import DATA_ENV
 from chapter12.imdb.sources import BundledSample, NpzFile
 from chapter12.errors import Chapter12Error
-from chapter12.experiment import ImdbData, RunResult, prepare_data, train_and_evaluate, validation_split_sizes
+from chapter12.imdb import ImdbData, prepare_data
+from chapter12.train import RunResult, train_and_evaluate, validation_split_sizes
 
 keras = pytest.importorskip("keras")
 

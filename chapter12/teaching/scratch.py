@@ -85,211 +85,70 @@ class LSTMForward:
 
 
 # ---------------------------------------------------------------------------
-# small helpers
+# RNN (12.3.1): the maths, one line per equation
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # Written with tanh because 1 / (1 + exp(-z)) overflows for large negative z.
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-z)), written with tanh so that a large negative z cannot overflow."""
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _matrix(name: str, value: Any, ndim: int = 2) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise Chapter12Error(
-            f"{name} must be a numeric array; got {type(value).__name__}"
-        ) from error
-    if array.ndim != ndim:
-        raise Chapter12Error(f"{name} must have {ndim} dimensions but has shape {array.shape}")
-    return array
-
-
-def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
-    """Return a bias as a (rows, 1) column, accepting a flat (rows,) vector too."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise Chapter12Error(
-            f"{name} must be a numeric array; got {type(value).__name__}"
-        ) from error
-    if array.shape == (rows,):
-        array = array[:, None]
-    if array.shape != (rows, 1):
-        raise Chapter12Error(
-            f"{name} has shape {array.shape} but {owner} has {rows} rows; "
-            f"pass {name} with shape ({rows}, 1)"
-        )
-    return array
-
-
-def _step_input(name: str, value: Any, hint: str) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise Chapter12Error(
-            f"{name} must be a numeric array; got {type(value).__name__}"
-        ) from error
-    if array.ndim != 2:
-        raise Chapter12Error(
-            f"{name} must be 2-D {hint} with one column per example but has shape "
-            f"{array.shape}; for a single example use {name}.reshape(-1, 1)"
-        )
-    return array
-
-
-def _sequence(x: Any) -> np.ndarray:
-    try:
-        array = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise Chapter12Error(f"x must be a numeric array; got {type(x).__name__}") from error
-    if array.ndim != 3:
-        raise Chapter12Error(
-            f"x must be 3-D (n_x, m, T_x) but has shape {array.shape}; "
-            "a Keras batch (m, T_x, n_x) converts with to_book_layout(x)"
-        )
-    if array.shape[2] == 0:
-        raise Chapter12Error("x has no time steps (T_x = 0); pass at least one step")
-    return array
-
-
-def _initial_state(name: str, value: Any, n_a: int, m: int) -> np.ndarray:
-    if value is None:
-        return np.zeros((n_a, m))
-    array = _step_input(name, value, "(n_a, m)")
-    if array.shape != (n_a, m):
-        raise Chapter12Error(
-            f"{name} has shape {array.shape} but with {n_a} hidden units and {m} examples "
-            f"it must be (n_a, m) = ({n_a}, {m}); pass None to start from zeros"
-        )
-    return array
-
-
-def _require(params: Mapping[str, Any], keys: tuple[str, ...], model: str) -> None:
-    if not isinstance(params, Mapping):
-        raise Chapter12Error(
-            f"params must be a dict of the book's matrices; got {type(params).__name__}"
-        )
-    missing = [key for key in keys if key not in params]
-    if missing:
-        raise Chapter12Error(
-            f"params for the {model} is missing {', '.join(missing)}; "
-            f"it needs {', '.join(keys)} (params_from_keras builds them from a Keras layer)"
-        )
-
-
-def _output_layer(
-    a_t: np.ndarray, W_ya: Any, b_y: Any
-) -> np.ndarray | None:
-    if W_ya is None and b_y is None:
-        return None
-    if W_ya is None or b_y is None:
-        raise Chapter12Error("W_ya and b_y go together; pass both for y_hat or neither for a only")
-    W_ya = _matrix("W_ya", W_ya)
-    if W_ya.shape[1] != a_t.shape[0]:
-        raise Chapter12Error(
-            f"W_ya has shape {W_ya.shape} so it expects {W_ya.shape[1]} hidden units, "
-            f"but a has {a_t.shape[0]}; W_ya must be (n_y, n_a) = (n_y, {a_t.shape[0]})"
-        )
-    b_y = _column("b_y", b_y, W_ya.shape[0], "W_ya")
-    return _sigmoid(W_ya @ a_t + b_y)
-
-
-# ---------------------------------------------------------------------------
-# layout
-
-
-def to_book_layout(x_keras: np.ndarray) -> np.ndarray:
-    """Turn a Keras batch (m, T_x, n_x) into the book's layout (n_x, m, T_x)."""
-    x_keras = np.asarray(x_keras)
-    if x_keras.ndim != 3:
-        raise Chapter12Error(f"expected a Keras batch (m, T_x, n_x) but got shape {x_keras.shape}")
-    return np.transpose(x_keras, (2, 0, 1))
-
-
-def to_keras_layout(x_book: np.ndarray) -> np.ndarray:
-    """Turn the book's layout (n, m, T) back into a Keras batch (m, T, n)."""
-    x_book = np.asarray(x_book)
-    if x_book.ndim != 3:
-        raise Chapter12Error(f"expected the book's layout (n, m, T) but got shape {x_book.shape}")
-    return np.transpose(x_book, (1, 2, 0))
-
-
-# ---------------------------------------------------------------------------
-# RNN (12.3.1)
-
-
-def rnn_cell_forward(
-    x_t: np.ndarray,
-    a_prev: np.ndarray,
-    W_aa: np.ndarray,
-    W_ax: np.ndarray,
-    b_a: np.ndarray,
-    W_ya: np.ndarray | None = None,
-    b_y: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """One RNN step: a<t> from a<t-1> and x<t>, and y_hat<t> when W_ya, b_y are given."""
-    x_t = _step_input("x_t", x_t, "(n_x, m)")
-    a_prev = _step_input("a_prev", a_prev, "(n_a, m)")
-    W_aa = _matrix("W_aa", W_aa)
-    W_ax = _matrix("W_ax", W_ax)
-    n_a = W_aa.shape[0]
-    if W_aa.shape != (n_a, n_a):
-        raise Chapter12Error(f"W_aa must be square (n_a, n_a) but has shape {W_aa.shape}")
-    if W_ax.shape[0] != n_a:
-        raise Chapter12Error(
-            f"W_ax has {W_ax.shape[0]} rows but W_aa has {n_a} (W_ax shape {W_ax.shape}, "
-            f"W_aa shape {W_aa.shape}); both need one row per hidden unit"
-        )
-    if x_t.shape[0] != W_ax.shape[1]:
-        raise Chapter12Error(
-            f"x_t has {x_t.shape[0]} features but W_ax expects {W_ax.shape[1]} "
-            f"(W_ax shape {W_ax.shape}); pass x_t with shape (n_x, m) = ({W_ax.shape[1]}, m)"
-        )
-    if a_prev.shape[0] != n_a:
-        raise Chapter12Error(
-            f"a_prev has {a_prev.shape[0]} hidden units but W_aa expects {n_a} "
-            f"(W_aa shape {W_aa.shape}); pass a_prev with shape (n_a, m) = ({n_a}, m)"
-        )
-    if a_prev.shape[1] != x_t.shape[1]:
-        raise Chapter12Error(
-            f"x_t holds {x_t.shape[1]} examples but a_prev holds {a_prev.shape[1]}; "
-            "both need one column per example"
-        )
-    b_a = _column("b_a", b_a, n_a, "W_aa")
+def rnn_cell_forward(x_t, a_prev, W_aa, W_ax, b_a, W_ya=None, b_y=None):
+    """One RNN step: a<t> from a<t-1> and x<t>, and y_hat<t> when W_ya, b_y are given (shapes: see rnn_forward)."""
     a_t = np.tanh(W_aa @ a_prev + W_ax @ x_t + b_a)
-    return a_t, _output_layer(a_t, W_ya, b_y)
+    y_hat_t = sigmoid(W_ya @ a_t + b_y) if W_ya is not None else None
+    return a_t, y_hat_t
 
 
-def rnn_forward(
-    x: np.ndarray, a0: np.ndarray | None, params: Mapping[str, np.ndarray]
-) -> RNNForward:
+def rnn_forward(x: np.ndarray, a0: np.ndarray | None, params: Mapping[str, np.ndarray]) -> RNNForward:
     """Run the RNN over a whole sequence x (n_x, m, T_x), starting from a0 (zeros if None)."""
-    x = _sequence(x)
-    _require(params, ("W_aa", "W_ax", "b_a"), "RNN")
+    x, p, a_prev = _checked_rnn(x, a0, params)
     n_x, m, T_x = x.shape
-    n_a = _matrix("W_aa", params["W_aa"]).shape[0]
-    a_prev = _initial_state("a0", a0, n_a, m)
-    W_ya, b_y = params.get("W_ya"), params.get("b_y")
-
-    a = np.zeros((n_a, m, T_x))
-    y_hat = None
+    a = np.zeros((p["W_aa"].shape[0], m, T_x))
+    y_hat = np.zeros((p["W_ya"].shape[0], m, T_x)) if "W_ya" in p else None
     for t in range(T_x):
-        a_prev, y_hat_t = rnn_cell_forward(
-            x[:, :, t], a_prev, params["W_aa"], params["W_ax"], params["b_a"], W_ya, b_y
-        )
+        a_prev, y_hat_t = rnn_cell_forward(x[:, :, t], a_prev, p["W_aa"], p["W_ax"], p["b_a"], p.get("W_ya"), p.get("b_y"))
         a[:, :, t] = a_prev
-        if y_hat_t is not None:
-            if y_hat is None:
-                y_hat = np.zeros((y_hat_t.shape[0], m, T_x))
+        if y_hat is not None:
             y_hat[:, :, t] = y_hat_t
+    return RNNForward(a=a, a_last=a[:, :, -1], y_hat=y_hat, y_hat_last=None if y_hat is None else y_hat[:, :, -1])
 
-    return RNNForward(
-        a=a,
-        a_last=a[:, :, -1],
-        y_hat=y_hat,
-        y_hat_last=None if y_hat is None else y_hat[:, :, -1],
-    )
+
+# ---------------------------------------------------------------------------
+# LSTM (12.3.2): the maths, one line per equation
+
+
+def lstm_cell_forward(x_t, a_prev, c_prev, p):
+    """One LSTM step: a<t>, c<t> and the gates gamma_f, gamma_u, gamma_o, c_tilde (shapes: see lstm_forward)."""
+    stacked = np.concatenate([a_prev, x_t])  # [a<t-1>, x<t>], a on top
+    gamma_f = sigmoid(p["W_f"] @ stacked + p["b_f"])  # forget gate
+    gamma_u = sigmoid(p["W_u"] @ stacked + p["b_u"])  # update gate
+    c_tilde = np.tanh(p["W_c"] @ stacked + p["b_c"])  # candidate cell state
+    c_t = gamma_f * c_prev + gamma_u * c_tilde
+    gamma_o = sigmoid(p["W_o"] @ stacked + p["b_o"])  # output gate
+    a_t = gamma_o * np.tanh(c_t)
+    return a_t, c_t, {"gamma_f": gamma_f, "gamma_u": gamma_u, "gamma_o": gamma_o, "c_tilde": c_tilde}
+
+
+def lstm_forward(
+    x: np.ndarray, a0: np.ndarray | None, params: Mapping[str, np.ndarray], c0: np.ndarray | None = None
+) -> LSTMForward:
+    """Run the LSTM over x (n_x, m, T_x) from a0 and c0 (zeros if None), keeping every step."""
+    x, p, a_prev, c_prev = _checked_lstm(x, a0, c0, params)
+    n_x, m, T_x = x.shape
+    n_a = p["W_f"].shape[0]
+    a, c = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x))
+    gates = {name: np.zeros((n_a, m, T_x)) for name in ("gamma_f", "gamma_u", "gamma_o", "c_tilde")}
+    y_hat = np.zeros((p["W_ya"].shape[0], m, T_x)) if "W_ya" in p else None
+    for t in range(T_x):
+        a_prev, c_prev, step_gates = lstm_cell_forward(x[:, :, t], a_prev, c_prev, p)
+        a[:, :, t], c[:, :, t] = a_prev, c_prev
+        for name, value in step_gates.items():
+            gates[name][:, :, t] = value
+        if y_hat is not None:
+            y_hat[:, :, t] = sigmoid(p["W_ya"] @ a_prev + p["b_y"])
+    return LSTMForward(a=a, c=c, a_last=a[:, :, -1], c_last=c[:, :, -1], gates=gates, y_hat=y_hat,
+                       y_hat_last=None if y_hat is None else y_hat[:, :, -1])
 
 
 def sequence_loss(
@@ -344,100 +203,141 @@ def sequence_loss(
 
 
 # ---------------------------------------------------------------------------
-# LSTM (12.3.2)
+# layout
 
 
-def lstm_cell_forward(
-    x_t: np.ndarray,
-    a_prev: np.ndarray,
-    c_prev: np.ndarray,
-    params: Mapping[str, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """One LSTM step: returns a<t>, c<t> and the gates gamma_f, gamma_u, gamma_o, c_tilde."""
-    _require(params, ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o"), "LSTM")
-    x_t = _step_input("x_t", x_t, "(n_x, m)")
-    a_prev = _step_input("a_prev", a_prev, "(n_a, m)")
-    c_prev = _step_input("c_prev", c_prev, "(n_a, m)")
-    n_a, n_x = a_prev.shape[0], x_t.shape[0]
-    if c_prev.shape != a_prev.shape:
+def to_book_layout(x_keras: np.ndarray) -> np.ndarray:
+    """Turn a Keras batch (m, T_x, n_x) into the book's layout (n_x, m, T_x)."""
+    x_keras = np.asarray(x_keras)
+    if x_keras.ndim != 3:
+        raise Chapter12Error(f"expected a Keras batch (m, T_x, n_x) but got shape {x_keras.shape}")
+    return np.transpose(x_keras, (2, 0, 1))
+
+
+def to_keras_layout(x_book: np.ndarray) -> np.ndarray:
+    """Turn the book's layout (n, m, T) back into a Keras batch (m, T, n)."""
+    x_book = np.asarray(x_book)
+    if x_book.ndim != 3:
+        raise Chapter12Error(f"expected the book's layout (n, m, T) but got shape {x_book.shape}")
+    return np.transpose(x_book, (1, 2, 0))
+
+
+# ---------------------------------------------------------------------------
+# the checks, once, at the entry points
+
+
+def _array(name: str, value: Any, ndim: int, hint: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise Chapter12Error(f"{name} must be a numeric array; got {type(value).__name__}") from error
+    if array.ndim != ndim:
+        raise Chapter12Error(f"{name} must be {ndim}-D {hint} but has shape {array.shape}")
+    return array
+
+
+def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
+    """Return a bias as a (rows, 1) column, accepting a flat (rows,) vector too."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise Chapter12Error(f"{name} must be a numeric array; got {type(value).__name__}") from error
+    if array.shape == (rows,):
+        array = array[:, None]
+    if array.shape != (rows, 1):
+        raise Chapter12Error(f"{name} has shape {array.shape} but {owner} has {rows} rows; pass {name} with shape ({rows}, 1)")
+    return array
+
+
+def _sequence(x: Any) -> np.ndarray:
+    array = _array("x", x, 3, "(n_x, m, T_x); a Keras batch (m, T_x, n_x) converts with to_book_layout(x)")
+    if array.shape[2] == 0:
+        raise Chapter12Error("x has no time steps (T_x = 0); pass at least one step")
+    return array
+
+
+def _initial_state(name: str, value: Any, n_a: int, m: int) -> np.ndarray:
+    if value is None:
+        return np.zeros((n_a, m))
+    array = _array(name, value, 2, "(n_a, m), one column per example")
+    if array.shape != (n_a, m):
         raise Chapter12Error(
-            f"c_prev has shape {c_prev.shape} but a_prev has shape {a_prev.shape}; "
-            "the cell state and the activation must match"
+            f"{name} has shape {array.shape} but with {n_a} hidden units and {m} examples "
+            f"it must be (n_a, m) = ({n_a}, {m}); pass None to start from zeros"
         )
-    if a_prev.shape[1] != x_t.shape[1]:
+    return array
+
+
+def _require(params: Mapping[str, Any], keys: tuple[str, ...], model: str) -> None:
+    if not isinstance(params, Mapping):
+        raise Chapter12Error(f"params must be a dict of the book's matrices; got {type(params).__name__}")
+    missing = [key for key in keys if key not in params]
+    if missing:
         raise Chapter12Error(
-            f"x_t holds {x_t.shape[1]} examples but a_prev holds {a_prev.shape[1]}; "
-            "both need one column per example"
+            f"params for the {model} is missing {', '.join(missing)}; "
+            f"it needs {', '.join(keys)} (params_from_keras builds them from a Keras layer)"
         )
 
-    weights = {}
-    for gate in _LSTM_GATES:
-        W = _matrix(f"W_{gate}", params[f"W_{gate}"])
-        if W.shape != (n_a, n_a + n_x):
-            raise Chapter12Error(
-                f"W_{gate} has shape {W.shape} but with {n_a} hidden units (a_prev) and "
-                f"{n_x} features (x_t) it must be (n_a, n_a + n_x) = ({n_a}, {n_a + n_x}), "
-                "acting on the stacked column [a_prev; x_t]"
-            )
-        weights[gate] = (W, _column(f"b_{gate}", params[f"b_{gate}"], n_a, f"W_{gate}"))
 
-    # Stacking a on top of x is the book's [a<t-1>, x<t>]; the split of each W depends on it.
-    concat = np.concatenate([a_prev, x_t], axis=0)
-
-    def affine(gate: str) -> np.ndarray:
-        W, b = weights[gate]
-        return W @ concat + b
-
-    gamma_f = _sigmoid(affine("f"))
-    gamma_u = _sigmoid(affine("u"))
-    c_tilde = np.tanh(affine("c"))
-    c_t = gamma_f * c_prev + gamma_u * c_tilde
-    gamma_o = _sigmoid(affine("o"))
-    a_t = gamma_o * np.tanh(c_t)
-    gates = {"gamma_f": gamma_f, "gamma_u": gamma_u, "gamma_o": gamma_o, "c_tilde": c_tilde}
-    return a_t, c_t, gates
+def _checked_output(params: Mapping[str, Any], n_a: int) -> dict[str, np.ndarray]:
+    W_ya, b_y = params.get("W_ya"), params.get("b_y")
+    if W_ya is None and b_y is None:
+        return {}
+    if W_ya is None or b_y is None:
+        raise Chapter12Error("W_ya and b_y go together; pass both for y_hat or neither for a only")
+    W_ya = _array("W_ya", W_ya, 2, "(n_y, n_a)")
+    if W_ya.shape[1] != n_a:
+        raise Chapter12Error(
+            f"W_ya has shape {W_ya.shape} so it expects {W_ya.shape[1]} hidden units, "
+            f"but a has {n_a}; W_ya must be (n_y, n_a) = (n_y, {n_a})"
+        )
+    return {"W_ya": W_ya, "b_y": _column("b_y", b_y, W_ya.shape[0], "W_ya")}
 
 
-def lstm_forward(
-    x: np.ndarray,
-    a0: np.ndarray | None,
-    params: Mapping[str, np.ndarray],
-    c0: np.ndarray | None = None,
-) -> LSTMForward:
-    """Run the LSTM over x (n_x, m, T_x) from a0 and c0 (zeros if None), keeping every step."""
+def _checked_rnn(x: Any, a0: Any, params: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """x, the parameters (float64, biases as columns) and a<0>, checked against each other."""
+    x = _sequence(x)
+    _require(params, ("W_aa", "W_ax", "b_a"), "RNN")
+    W_aa = _array("W_aa", params["W_aa"], 2, "(n_a, n_a)")
+    W_ax = _array("W_ax", params["W_ax"], 2, "(n_a, n_x)")
+    n_a = W_aa.shape[0]
+    if W_aa.shape != (n_a, n_a):
+        raise Chapter12Error(f"W_aa must be square (n_a, n_a) but has shape {W_aa.shape}")
+    if W_ax.shape[0] != n_a:
+        raise Chapter12Error(
+            f"W_ax has {W_ax.shape[0]} rows but W_aa has {n_a} (W_ax shape {W_ax.shape}, "
+            f"W_aa shape {W_aa.shape}); both need one row per hidden unit"
+        )
+    if x.shape[0] != W_ax.shape[1]:
+        raise Chapter12Error(
+            f"x has {x.shape[0]} features but W_ax expects {W_ax.shape[1]} (W_ax shape {W_ax.shape}); "
+            f"pass x with shape (n_x, m, T_x) = ({W_ax.shape[1]}, m, T_x)"
+        )
+    p = {"W_aa": W_aa, "W_ax": W_ax, "b_a": _column("b_a", params["b_a"], n_a, "W_aa")} | _checked_output(params, n_a)
+    return x, p, _initial_state("a0", a0, n_a, x.shape[1])
+
+
+def _checked_lstm(
+    x: Any, a0: Any, c0: Any, params: Mapping[str, Any]
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """x, the parameters (float64, biases as columns), a<0> and c<0>, checked against each other."""
     x = _sequence(x)
     _require(params, ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o"), "LSTM")
-    n_x, m, T_x = x.shape
-    n_a = _matrix("W_f", params["W_f"]).shape[0]
-    a_prev = _initial_state("a0", a0, n_a, m)
-    c_prev = _initial_state("c0", c0, n_a, m)
-    W_ya, b_y = params.get("W_ya"), params.get("b_y")
-
-    a = np.zeros((n_a, m, T_x))
-    c = np.zeros((n_a, m, T_x))
-    gates = {name: np.zeros((n_a, m, T_x)) for name in ("gamma_f", "gamma_u", "gamma_o", "c_tilde")}
-    y_hat = None
-    for t in range(T_x):
-        a_prev, c_prev, step_gates = lstm_cell_forward(x[:, :, t], a_prev, c_prev, params)
-        a[:, :, t] = a_prev
-        c[:, :, t] = c_prev
-        for name, value in step_gates.items():
-            gates[name][:, :, t] = value
-        y_hat_t = _output_layer(a_prev, W_ya, b_y)
-        if y_hat_t is not None:
-            if y_hat is None:
-                y_hat = np.zeros((y_hat_t.shape[0], m, T_x))
-            y_hat[:, :, t] = y_hat_t
-
-    return LSTMForward(
-        a=a,
-        c=c,
-        a_last=a[:, :, -1],
-        c_last=c[:, :, -1],
-        gates=gates,
-        y_hat=y_hat,
-        y_hat_last=None if y_hat is None else y_hat[:, :, -1],
-    )
+    n_x = x.shape[0]
+    n_a = _array("W_f", params["W_f"], 2, "(n_a, n_a + n_x)").shape[0]
+    p = {}
+    for gate in _LSTM_GATES:
+        W = _array(f"W_{gate}", params[f"W_{gate}"], 2, "(n_a, n_a + n_x)")
+        if W.shape != (n_a, n_a + n_x):
+            raise Chapter12Error(
+                f"W_{gate} has shape {W.shape} but with {n_a} hidden units (W_f) and "
+                f"{n_x} features (x) it must be (n_a, n_a + n_x) = ({n_a}, {n_a + n_x}), "
+                "acting on the stacked column [a<t-1>; x<t>]"
+            )
+        p[f"W_{gate}"], p[f"b_{gate}"] = W, _column(f"b_{gate}", params[f"b_{gate}"], n_a, f"W_{gate}")
+    p |= _checked_output(params, n_a)
+    m = x.shape[1]
+    return x, p, _initial_state("a0", a0, n_a, m), _initial_state("c0", c0, n_a, m)
 
 
 # ---------------------------------------------------------------------------

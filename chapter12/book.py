@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from chapter12.checks import MODEL_KINDS, check_fraction, check_positive_int
 from chapter12.errors import Chapter12Error
 
-MODEL_KINDS = ("simple_rnn", "lstm", "gru", "bidirectional_lstm")
+__all__ = ["BookConfig", "BOOK_RESULTS", "BOOK_TIME_RATIO", "MODEL_KINDS"]
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,9 @@ class BookConfig:
         check_positive_int("units", self.units)
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("epochs", self.epochs)
-        for name in ("dropout", "recurrent_dropout"):
-            value = getattr(self, name)
-            if not _is_number(value) or not 0.0 <= value < 1.0:
-                raise Chapter12Error(f"{name} must be a number in [0, 1), got {value!r}")
-        if not _is_number(self.validation_split) or not 0.0 < self.validation_split < 1.0:
-            raise Chapter12Error(
-                f"validation_split must be a number strictly between 0 and 1, got {self.validation_split!r}"
-            )
+        check_fraction("dropout", self.dropout)
+        check_fraction("recurrent_dropout", self.recurrent_dropout)
+        check_fraction("validation_split", self.validation_split, allow_zero=False)
 
     def replace(self, **changes) -> "BookConfig":
         """Return a copy with some fields changed (and checked)."""
@@ -68,23 +64,3 @@ BOOK_RESULTS = {
 }
 # "The computation time for LSTM is roughly doubled when compared with the simple RNN model."
 BOOK_TIME_RATIO = 2.0
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def check_positive_int(name: str, value, minimum: int = 1) -> int:
-    """Return value if it is an int >= minimum, else raise a Chapter12Error naming it."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Chapter12Error(f"{name} must be a whole number, got {value!r}")
-    if value < minimum:
-        raise Chapter12Error(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def check_model_kind(kind: str) -> str:
-    """Return kind if chapter12 can build it, else raise a Chapter12Error listing the choices."""
-    if kind not in MODEL_KINDS:
-        raise Chapter12Error(f"unknown model kind {kind!r}; choose from {', '.join(MODEL_KINDS)}")
-    return kind

@@ -6,11 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from chapter12.config import MODEL_KINDS
+from chapter12.checks import MODEL_KINDS, VOCABULARIES, check_can_create_folder
 from chapter12.errors import Chapter12Error
-from chapter12.files import check_can_create_folder
-from chapter12.imdb.words import VOCABULARIES
-from chapter12.reproduce import NOTEBOOKS
+from chapter12.report.notebooks import NOTEBOOKS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -61,16 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     hnd.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run")
     hnd.add_argument("--hide-code", action="store_true", help="show the prose, printed results and figures, not the code")
     hnd.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder for the pages (default: RUN_DIR/handouts)")
+    hnd.add_argument("--answers", action="store_true", help="include the answers to the exercises (a teacher's copy)")
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
-    smp.add_argument("--out", type=Path, default=Path(__file__).parent / "imdb" / "files", help="folder for the sample file")
+    smp.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file")
     return parser
 
 
 def _run(args) -> int:
     if args.command == "reproduce":
-        from chapter12.reproduce import ReproduceOptions, reproduce
+        from chapter12.run.reproduce import ReproduceOptions, reproduce
 
         options = ReproduceOptions(
             out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
@@ -81,9 +80,10 @@ def _run(args) -> int:
     if args.command == "time":
         import os
 
-        from chapter12.config import BOOK_TIME_RATIO
-        from chapter12.results import write_json
-        from chapter12.timing import TimingSettings, measure_backend, merge_measurements, timing_table_markdown
+        from chapter12.book import BOOK_TIME_RATIO
+        from chapter12.files import write_json
+        from chapter12.report.results import timing_table_markdown
+        from chapter12.timing import TimingSettings, measure_backend, merge_measurements
 
         if args.json is not None:  # checked now, not after the minutes of timing
             if args.json.is_dir():
@@ -105,9 +105,9 @@ def _run(args) -> int:
             print(f"wrote {args.json}")
         return 0
     if args.command == "handouts":
-        from chapter12.handouts import make_handouts
+        from chapter12.report.handouts import make_handouts
 
-        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code):
+        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code, answers=args.answers):
             print(f"wrote {path}")
         return 0
     if args.command == "make-sample":

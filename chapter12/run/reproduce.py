@@ -20,12 +20,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from chapter12.config import BookConfig, check_model_kind, check_positive_int
+from chapter12.book import BookConfig
+from chapter12.checks import (
+    check_backend,
+    check_can_create_folder,
+    check_choice,
+    check_model_kind,
+    check_positive_int,
+    check_seed,
+    check_vocabulary,
+)
 from chapter12.errors import Chapter12Error
-from chapter12.files import check_can_create_folder
-from chapter12.imdb.keras_steps import check_seed
-from chapter12.imdb.words import check_vocabulary
-from chapter12.results import book_reference, summarize_runs, summary_markdown, write_json, write_text
+from chapter12.files import write_json, write_text
+from chapter12.logs import is_backend_log_line
+from chapter12.report.notebooks import NOTEBOOKS, read_results
+from chapter12.report.results import (
+    book_reference,
+    summarize_runs,
+    summary_markdown,
+    timing_summary,
+)
 
 KERNEL_NAME = "chapter12-python"
 
@@ -39,18 +53,9 @@ class NotebookJob:
     results_file: str
 
 
-# The chapter's notebooks, in running order: name -> (file, the results file it leaves in its folder).
-NOTEBOOKS = {
-    "accuracy": ("sentiment_accuracy.ipynb", "accuracy_results.json"),
-    "timing": ("timing.ipynb", "timing_results.json"),
-    "maths": ("rnn_lstm_maths.ipynb", "maths_results.json"),
-    "embeddings": ("word_embeddings.ipynb", "embeddings_results.json"),
-}
-
-
 def notebooks_dir() -> Path:
     """The repository's notebooks/ folder (chapter12 is installed in editable mode from the repository)."""
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    folder = Path(__file__).resolve().parents[2] / "notebooks"
     if not folder.is_dir():
         raise Chapter12Error(
             f"cannot find the notebooks folder {folder}; install chapter12 from its repository with pip install -e ."
@@ -125,10 +130,7 @@ def check_options(options: ReproduceOptions) -> BookConfig:
         if seed in options.seeds[:i]:
             raise Chapter12Error(f"seed {seed} is given twice; each seed is one run per model, so pass each seed once")
     for name in options.only:
-        if name not in NOTEBOOKS:
-            raise Chapter12Error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
-    from chapter12.timing import check_backend
-
+        check_choice("notebook", name, NOTEBOOKS)
     check_backend(options.keras_backend())
     if options.repeats is not None:
         check_positive_int("repeats", options.repeats)
@@ -184,10 +186,10 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
 
     jobs = []
     for name in options.only:
-        filename, results_file = NOTEBOOKS[name]
-        declared = pm.inspect_notebook(str(notebooks_dir() / filename))
+        notebook = NOTEBOOKS[name]
+        declared = pm.inspect_notebook(str(notebooks_dir() / notebook.filename))
         params = {k: v for k, v in offered.items() if k in declared}
-        jobs.append(NotebookJob(filename, params, results_file))
+        jobs.append(NotebookJob(notebook.filename, params, notebook.results_file))
     return jobs
 
 
@@ -195,8 +197,9 @@ def _is_progress(record: logging.LogRecord) -> bool:
     # Keep what the notebook prints (one line per epoch); drop cell markers and object reprs.
     message = record.getMessage().strip()
     record.msg, record.args = message, None
-    return bool(message) and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook", "Input Notebook", "Output Notebook", "Executing:",
-                                                       "I0000", "W0000", "E0000", "WARNING: All log messages"))
+    return (bool(message) and not is_backend_log_line(message)
+            and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook",
+                                        "Input Notebook", "Output Notebook", "Executing:")))
 
 
 def _configure_logging() -> None:
@@ -252,25 +255,25 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
 
 
 def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions) -> dict:
-    """Merge the notebooks' result files into one results dict."""
-    from chapter12.timing import timing_summary
-
+    """Merge the notebooks' result files into one results dict, each read by the kind it declares."""
     runs, timing, matmul, timing_envs, environment, configs, others = [], [], {}, {}, None, {}, {}
     for job in jobs:
         path = folder / job.results_file
         if not path.exists():
             continue
-        part = json.loads(path.read_text(encoding="utf-8"))
-        runs.extend(part.get("runs", []))
-        timing.extend(part.get("timing", []))
-        matmul.update(part.get("matmul_flops_per_second", {}))
-        if "timing" in part:  # one environment per backend, each measured in its own process
-            timing_envs.update(part.get("environment", {}))
-        elif environment is None:
-            environment = part.get("environment")
-        configs[job.name] = part.get("config")
-        if "runs" not in part and "timing" not in part:
+        part = read_results(path)
+        kind = part["kind"]
+        configs[job.name] = part["config"]
+        if kind == "accuracy":
+            runs.extend(part["runs"])
+            environment = environment or part["environment"]
+        elif kind == "timing":  # one environment per backend, each measured in its own process
+            timing.extend(part["timing"])
+            matmul.update(part["matmul_flops_per_second"])
+            timing_envs.update(part["environment"])
+        else:  # what the teaching notebooks measured (gradients, neighbours, ...)
             others[job.name] = part
+            environment = environment or part["environment"]
     environment = environment or next(iter(timing_envs.values()), None)
     results = {
         "runs": runs,
@@ -283,7 +286,7 @@ def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: 
         },
         "environment": environment,
         "notebooks": records,
-        "notebook_results": others,  # what the teaching notebooks measured (gradients, neighbours, ...)
+        "notebook_results": others,
     }
     if timing:
         results |= {"timing": timing, "timing_summary": timing_summary(timing), "matmul_flops_per_second": matmul,
@@ -334,7 +337,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
             write_json(staging / "results.json", results)
             write_text(staging / "summary.md", summary_markdown(results))
             if results["runs"] or results.get("timing"):
-                from chapter12.plots import save_figures
+                from chapter12.report.plots import save_figures
 
                 save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
         except OSError as e:

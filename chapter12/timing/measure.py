@@ -1,4 +1,4 @@
-"""Time the chapter's models fairly, count their arithmetic, and compare with the hardware.
+"""Time the chapter's models fairly.
 
 The chapter says the LSTM "roughly doubles" the training time of the simple RNN. Measuring
 that on a shared machine needs care: the first epoch also builds and compiles the graph, and
@@ -18,21 +18,29 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from chapter12.config import BookConfig, check_model_kind, check_positive_int
+from chapter12.book import BookConfig
+from chapter12.checks import (
+    BACKENDS,
+    check_backend,
+    check_choice,
+    check_model_kind,
+    check_positive_int,
+    check_vocabulary,
+)
 from chapter12.errors import Chapter12Error
-from chapter12.imdb.words import check_vocabulary
+from chapter12.imdb import prepare_data, resolve_source
+from chapter12.logs import is_backend_log_line
+from chapter12.report.results import timing_summary
+from chapter12.timing.flops import GATES, measure_matmul_flops, training_flops_per_epoch
 
-BACKENDS = ("tensorflow", "jax", "torch")
 # The book's layer uses recurrent_dropout=0.2. Keras then has to run the recurrence step by step
 # in its generic loop; with recurrent_dropout=0 (and the default activations) it may hand the
 # whole sequence to a fused kernel, cuDNN on an NVIDIA GPU.
-VARIANTS = {"book": {"recurrent_dropout": 0.2}, "fused": {"recurrent_dropout": 0.0}}
-_GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+VARIANTS = {"book": {"recurrent_dropout": BookConfig.recurrent_dropout}, "fused": {"recurrent_dropout": 0.0}}
 
 
 def installed_backends() -> list[str]:
@@ -40,66 +48,9 @@ def installed_backends() -> list[str]:
     return [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
 
 
-def check_backend(backend: str) -> str:
-    """Return backend if Keras can use it here, else raise a Chapter12Error saying how to get it."""
-    if backend not in BACKENDS:
-        raise Chapter12Error(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
-    if importlib.util.find_spec(backend) is None:
-        hint = {"torch": "pip install torch==2.13.0", "jax": "pip install jax", "tensorflow": "pip install tensorflow"}
-        raise Chapter12Error(f"the {backend} backend is not installed; {hint[backend]}")
-    return backend
-
-
 def check_variant(variant: str) -> str:
     """Return variant if known, else raise a Chapter12Error listing the choices."""
-    if variant not in VARIANTS:
-        raise Chapter12Error(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    return variant
-
-
-# ----------------------------------------------------------------------------- arithmetic
-
-
-def recurrent_step_flops(kind: str, embedding_dim: int, units: int) -> int:
-    """Multiply-add FLOPs (2 per multiply-add) of one time step of one review in the recurrent layer.
-
-    Each gate (one for the simple RNN, four for the LSTM) multiplies the input x<t> by an
-    (embedding_dim x units) matrix and the state a<t-1> by a (units x units) matrix:
-    2 * gates * units * (embedding_dim + units).
-    """
-    if kind not in _GATES:
-        raise Chapter12Error(f"FLOPs are counted for {', '.join(_GATES)}, not {kind!r}")
-    return 2 * _GATES[kind] * units * (embedding_dim + units)
-
-
-def training_flops_per_epoch(kind: str, config: BookConfig, n_train: int) -> int:
-    """Matrix FLOPs of one training epoch: 3 x forward (the backward pass costs about twice the forward).
-
-    forward per review = maxlen * recurrent_step_flops + 2 * units (the Dense output unit);
-    the embedding lookup is a copy, not arithmetic, and element-wise work (activations, gates'
-    products, dropout) is left out: it is small next to the matrix products.
-    """
-    forward = config.maxlen * recurrent_step_flops(kind, config.embedding_dim, config.units) + 2 * config.units
-    return 3 * forward * n_train
-
-
-def measure_matmul_flops(n: int = 2048, repeats: int = 10) -> float:
-    """The backend's float32 matrix-multiply speed on its device, in FLOP/s (best of `repeats`)."""
-    import keras
-    import numpy as np
-
-    ops = keras.ops
-    rng = np.random.default_rng(0)
-    a = ops.convert_to_tensor(rng.standard_normal((n, n), dtype=np.float32))
-    b = ops.convert_to_tensor(rng.standard_normal((n, n), dtype=np.float32))
-    ops.convert_to_numpy(ops.sum(ops.matmul(a, b)))  # warm-up: kernels chosen, memory allocated
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        # Reading back one number forces an asynchronous device (GPU) to finish.
-        ops.convert_to_numpy(ops.sum(ops.matmul(a, b)))
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best
+    return check_choice("variant", variant, VARIANTS)
 
 
 # ----------------------------------------------------------------------------- timing
@@ -154,32 +105,25 @@ def time_training(
     config: BookConfig,
     seed: int = 0,
     repeat: int = 0,
-    evaluate: bool = True,
+    evaluate_test: bool = True,
     device: str = "CPU",
 ) -> TimingResult:
     """Train one model on the training part of `data` (no validation pass), timing every epoch."""
     import keras
 
-    from chapter12.experiment import EVALUATION_BATCH_SIZE, EpochTimer, validation_split_sizes
-    from chapter12.models import build_model
+    from chapter12.train import evaluate, fit
 
-    check_model_kind(kind)
     check_variant(variant)
     config = config.replace(**VARIANTS[variant])
-    n_train, _ = validation_split_sizes(len(data.x_train), config.validation_split)
-    keras.utils.set_random_seed(seed)
-    model = build_model(kind, config, maxlen=config.maxlen)
-    timer = EpochTimer()
-    model.fit(data.x_train[:n_train], data.y_train[:n_train], batch_size=config.batch_size,
-              epochs=config.epochs, callbacks=[timer], verbose=0)
-    stats = summarize_epochs(timer.epoch_seconds)
+    fitted = fit(kind, data, config, seed=seed, validate=False, verbose=0)
+    n_train = fitted.n_train
+    stats = summarize_epochs(fitted.epoch_seconds)
     flops = training_flops_per_epoch(kind, config, n_train)
-    accuracy = (float(model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)[1])
-                if evaluate else None)
+    accuracy = evaluate(fitted.model, data)[1] if evaluate_test else None
     return TimingResult(
         model=kind, variant=variant, backend=keras.backend.backend(), device=device, repeat=repeat,
         batch_size=config.batch_size, recurrent_dropout=config.recurrent_dropout, n_train=n_train,
-        epoch_seconds=list(timer.epoch_seconds), **stats,
+        epoch_seconds=fitted.epoch_seconds, **stats,
         samples_per_second=n_train / stats["median_epoch_seconds"],
         flops_per_epoch=flops, achieved_flops_per_second=flops / stats["median_epoch_seconds"],
         test_accuracy=accuracy,
@@ -210,65 +154,6 @@ def run_interleaved(
     return results
 
 
-def timing_summary(entries: list[dict]) -> list[dict]:
-    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats."""
-    groups: dict[tuple, dict[int, dict[str, float]]] = {}
-    for e in entries:
-        key = (e["variant"], e["backend"], e["device"])
-        groups.setdefault(key, {}).setdefault(e["repeat"], {})[e["model"]] = e["median_epoch_seconds"]
-    summary = []
-    for (variant, backend, device), repeats in groups.items():
-        ratios = [r["lstm"] / r["simple_rnn"] for r in repeats.values() if "lstm" in r and "simple_rnn" in r]
-        if not ratios:
-            continue
-        mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
-        seconds = {m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
-                   for m in ("simple_rnn", "lstm")}
-        summary.append({
-            "variant": variant, "backend": backend, "device": device, "n": len(ratios),
-            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
-            "simple_rnn_median_epoch_seconds": seconds["simple_rnn"], "lstm_median_epoch_seconds": seconds["lstm"],
-        })
-    return summary
-
-
-def timing_table_markdown(measured: dict) -> str:
-    """Three Markdown tables: times per (backend, variant, model), the LSTM/RNN ratios, and FLOP/s against the hardware."""
-    from chapter12.config import BOOK_TIME_RATIO
-
-    entries, summary = measured["timing"], measured.get("timing_summary") or timing_summary(measured["timing"])
-    lines = ["| backend | device | variant | model | first epoch s | median epoch s (min–max) | reviews/s | test accuracy | runs |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    groups = list(dict.fromkeys((e["backend"], e["device"], e["variant"], e["model"]) for e in entries))
-    for backend, device, variant, model in groups:
-        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
-        median = statistics.median(e["median_epoch_seconds"] for e in mine)
-        accuracies = [e["test_accuracy"] for e in mine if e["test_accuracy"] is not None]
-        accuracy = f"{statistics.mean(accuracies):.4f}" if accuracies else "—"
-        lines.append(
-            f"| {backend} | {device} | {variant} | {model} | {statistics.median(e['first_epoch_seconds'] for e in mine):.2f} "
-            f"| {median:.2f} ({min(e['min_epoch_seconds'] for e in mine):.2f}–{max(e['max_epoch_seconds'] for e in mine):.2f}) "
-            f"| {statistics.median(e['samples_per_second'] for e in mine):,.0f} | {accuracy} | {len(mine)} |"
-        )
-    lines += ["", "| backend | device | variant | LSTM / simple RNN time: median (min–max) | repeats | book | arithmetic |",
-              "|---|---|---|---|---|---|---|"]
-    for s in summary:
-        lines.append(f"| {s['backend']} | {s['device']} | {s['variant']} | {s['ratio_median']:.2f} "
-                     f"({s['ratio_min']:.2f}–{s['ratio_max']:.2f}) | {s['n']} | roughly {BOOK_TIME_RATIO:g} | 4.00 |")
-    peaks = measured.get("matmul_flops_per_second", {})
-    lines += ["", "| backend | variant | model | GFLOP per epoch | achieved GFLOP/s | matmul GFLOP/s (same run) | share of matmul speed |",
-              "|---|---|---|---|---|---|---|"]
-    for backend, device, variant, model in groups:
-        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
-        achieved = statistics.median(e["achieved_flops_per_second"] for e in mine)
-        peak = peaks.get(backend)
-        share = f"{achieved / peak:.1%}" if peak else "—"
-        peak_text = f"{peak / 1e9:,.1f}" if peak else "—"
-        lines.append(f"| {backend} | {variant} | {model} | {mine[0]['flops_per_epoch'] / 1e9:,.1f} | {achieved / 1e9:,.1f} "
-                     f"| {peak_text} | {share} |")
-    return "\n".join(lines) + "\n"
-
-
 # ----------------------------------------------------------------------------- one backend per process
 
 
@@ -293,14 +178,13 @@ class TimingSettings:
         check_backend(self.backend)
         for kind in self.models:
             check_model_kind(kind)
-            if kind not in _GATES:
-                raise Chapter12Error(f"timing covers {', '.join(_GATES)}, not {kind!r}")
+            if kind not in GATES:
+                raise Chapter12Error(f"timing covers {', '.join(GATES)}, not {kind!r}")
         for variant in self.variants:
             check_variant(variant)
         check_positive_int("repeats", self.repeats)
         # The data source and vocabulary are checked here, in the parent, so that a bad one gets one line
         # before any worker starts (resolving reads no reviews).
-        from chapter12.imdb import resolve_source
 
         resolve_source("sample" if self.quick else self.data_source, check_vocabulary(self.vocabulary))
         check_positive_int("matmul_size", self.matmul_size)
@@ -317,7 +201,6 @@ def worker(settings: TimingSettings) -> dict:
     import keras
 
     from chapter12.environment import environment_info
-    from chapter12.imdb import prepare_data
 
     if keras.backend.backend() != settings.backend:
         raise Chapter12Error(f"this process runs Keras on {keras.backend.backend()}, not {settings.backend}; "
@@ -359,7 +242,7 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
             if line.startswith("error: "):
                 reported = line[len("error: "):]
                 continue
-            if line.startswith(("WARNING: All log", "I0000", "E0000", "W0000", "To enable the following")):
+            if is_backend_log_line(line):
                 continue
             tail = (tail + [line])[-20:]
             log(line)
@@ -378,23 +261,3 @@ def merge_measurements(parts: list[dict]) -> dict:
         merged["data"] = part.get("data")
     merged["timing_summary"] = timing_summary(merged["timing"])
     return merged
-
-
-def _main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m chapter12.timing SETTINGS.json RESULT.json", file=sys.stderr)
-        return 2
-    settings = TimingSettings(**json.loads(Path(argv[0]).read_text())).check()
-    result = worker(settings)
-    from chapter12.results import write_json
-
-    write_json(Path(argv[1]), result)
-    return 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(_main(sys.argv[1:]))
-    except Chapter12Error as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
