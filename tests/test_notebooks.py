@@ -117,10 +117,27 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
     status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, overwrite=True, only=["accuracy", "maths"]),
                        log=lambda *a: None)
     assert status == 1
-    assert "open" in capsys.readouterr().err
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    # One line that names the notebook, the failing cell and the last lines of its error.
+    assert len(errors) == 1 and "sentiment_accuracy.ipynb failed (cell " in errors[0], errors
+    assert "last lines:" in errors[0] and "units must be at least 1" in errors[0] and "open " in errors[0]
     summary = (out / "summary.md").read_text()
     assert "FAILED: sentiment_accuracy.ipynb" in summary and "units must be at least 1" in summary
     results = json.loads((out / "results.json").read_text())
     assert [nb["status"] for nb in results["notebooks"]] == ["failed", "ok"]
     assert "rnn_lstm_maths.ipynb" in results["notebook_results"]  # the notebook that worked kept its results
     assert (out / NOTEBOOKS["accuracy"][0]).exists()  # the executed notebook, to open and read
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_first_cell_says_how_to_install_chapter12_where_it_is_missing(path, tmp_path):
+    import subprocess
+    import sys
+
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    guard = first.source.split("from chapter12 import")[0]
+    # -S: no site-packages, so chapter12 cannot be imported, as in a kernel of another Python.
+    result = subprocess.run([sys.executable, "-S", "-c", guard], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: chapter12 is not installed") and "make lab" in last

@@ -1,0 +1,138 @@
+"""A student opens the accuracy notebook in JupyterLab, in a real browser, and runs it.
+
+A real JupyterLab server on 127.0.0.1 (a free port, a token), Debian's Chromium driven by Playwright
+(`executable_path`: no browser download). The notebook is opened from the file browser, `quick = True`
+is typed into its parameters cell, Run > Run All Cells is clicked, and the test waits for the kernel to
+finish. Then: no error output, the training-curve figure rendered, the results table lists both models.
+A screenshot is kept in test-artifacts/. Skips where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from chapter12.run.reproduce import notebooks_dir
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+NOTEBOOK = "sentiment_accuracy.ipynb"
+# As Chromium is started by the probe of these machines: no sandbox as root, and no background
+# connections that this machine's closed network would refuse.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail("JupyterLab did not answer within two minutes")
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on a copy of notebooks/ (a student's clone), with settings and state of its own."""
+    pytest.importorskip("jupyterlab")
+    root = tmp_path / "clone"
+    shutil.copytree(notebooks_dir(), root / "notebooks")
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Every cell stays in the page, so that the test can read all of them.
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"} | {
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "CHAPTER12_CACHE": str(tmp_path / "cache"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "jupyterlab.log", "w"), start_new_session=True)
+    try:
+        _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
+        yield f"http://127.0.0.1:{port}/lab?token={token}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started, by the server's pid
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (on Debian: apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+    import nbformat
+
+    parameters = next(c for c in nbformat.read(notebooks_dir() / NOTEBOOK, as_version=4).cells
+                      if "parameters" in c.metadata.get("tags", []))
+    assert "quick = False" in parameters.source
+    typed = parameters.source.replace("quick = False", "quick = True")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(jupyterlab)
+            # The file browser, as a student would: the notebooks folder, then the notebook.
+            page.locator(".jp-DirListing-item", has_text="notebooks").first.dblclick(timeout=60_000)
+            page.locator(".jp-DirListing-item", has_text=NOTEBOOK).first.dblclick(timeout=30_000)
+            cell = page.locator(".jp-Notebook .jp-CodeCell", has_text="quick = False").first
+            cell.locator(".cm-content").click(timeout=60_000)
+            page.keyboard.press("Control+a")
+            page.keyboard.insert_text(typed)
+            page.locator(".jp-Notebook .jp-CodeCell", has_text="quick = True").first.wait_for()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            # Done when every code cell shows its execution count, or as soon as one fails.
+            page.wait_for_function(
+                """() => {
+                    if (document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')) return true;
+                    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
+                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                }""", timeout=900_000, polling=1000)
+            errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+            error_text = errors.first.inner_text() if errors.count() else ""
+            figures = page.locator(".jp-Notebook .jp-RenderedImage img")
+            if figures.count():
+                figures.first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-accuracy.png"))
+            assert errors.count() == 0, error_text[-2000:]
+            assert figures.count() >= 2  # the training curves and the test accuracy
+            assert figures.first.evaluate("img => img.naturalWidth") > 100
+            table = page.locator(".jp-Notebook .jp-RenderedMarkdown table", has_text="book accuracy").first
+            assert "simple_rnn" in table.inner_text() and "lstm" in table.inner_text()
+        finally:
+            browser.close()
