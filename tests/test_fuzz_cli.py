@@ -75,7 +75,7 @@ FLAGS = {  # the flags that take values, per command
     "time": ["--backends", "--data", "--vocabulary", "--variants", "--epochs", "--repeats", "--batch-size", "--json"],
     "handouts": ["--out"],
 }
-SWITCHES = {"reproduce": ["--quick", "--overwrite"], "time": ["--quick"], "handouts": ["--hide-code"]}
+SWITCHES = {"reproduce": ["--quick", "--overwrite", "--verbose"], "time": ["--quick"], "handouts": ["--hide-code", "--answers"]}
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 junk = st.one_of(

@@ -52,8 +52,9 @@ def test_ctrl_c(tmp_path, moment):
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1")
+    # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
     proc = subprocess.Popen([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy",
-                             "--out", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             "--verbose", "--out", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     run = psutil.Process(proc.pid)
     seen, lines = set(), []

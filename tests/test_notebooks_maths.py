@@ -10,7 +10,8 @@ import nbformat
 import papermill
 import pytest
 
-from chapter12.run.reproduce import NOTEBOOKS, current_interpreter_kernel, notebooks_dir
+from chapter12.run.kernel import current_interpreter_kernel
+from chapter12.run.reproduce import NOTEBOOKS, notebooks_dir
 from conftest import WORDS, computed_statements
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -13,7 +13,8 @@ import pytest
 from chapter12 import BookConfig, build_model
 from chapter12.errors import Chapter12Error
 from conftest import computed_statements
-from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options, current_interpreter_kernel, notebooks_dir
+from chapter12.run.kernel import current_interpreter_kernel
+from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options, notebooks_dir
 from chapter12.checks import check_backend
 from chapter12.report.results import timing_summary, timing_table_markdown
 from chapter12.timing import (
@@ -125,13 +126,27 @@ def test_reproduce_passes_the_backend_to_the_timing_notebook(tmp_path, monkeypat
         check_options(ReproduceOptions(out=tmp_path / "o", quick=True, backend="cntk"))
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "torch"])
-def test_measure_backend_in_its_own_process(backend):
+@pytest.mark.parametrize("backend, where", [("tensorflow", "own process"), ("torch", "own process"),
+                                            ("tensorflow", "this process")])
+def test_measure_backend(backend, where, monkeypatch):
+    # In its own process unless this process has loaded that backend already (a notebook's kernel).
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed (optional backend)")
+    import chapter12.timing.measure as measure
+
+    if where == "own process":
+        monkeypatch.setattr(measure, "loaded_backend", lambda: None)
+        monkeypatch.setattr(measure, "worker", None)  # would fail if called here
+    else:
+        import keras
+
+        assert keras.backend.backend() == "tensorflow"
+        monkeypatch.setattr(measure.subprocess, "Popen", None)  # would fail if a process were started
     settings = TimingSettings(backend=backend, variants=["book"], epochs=3, repeats=1, quick=True,
                               max_reviews=200, matmul_size=128)  # tiny: small for test speed
-    measured = merge_measurements([measure_backend(settings, log=lambda line: None)])
+    lines = []
+    measured = merge_measurements([measure_backend(settings, log=lines.append)])
+    assert any("GFLOP/s" in line for line in lines) and any("repeat 0" in line for line in lines)
     assert {e["backend"] for e in measured["timing"]} == {backend}
     assert [e["model"] for e in measured["timing"]] == ["simple_rnn", "lstm"]  # interleaved order
     for e in measured["timing"]:
@@ -151,7 +166,8 @@ def test_timing_notebook_under_papermill(tmp_path):
     ratio = results["timing_summary"][0]["ratio_median"]
     assert f"the LSTM's epochs took {ratio:.2f} times the simple RNN's" in said
     assert "This run timed only the book variant" in said
-    assert "7.8" not in said
+    prose = "\n".join(c.source for c in nbformat.read(notebooks_dir() / NOTEBOOKS["timing"][0], as_version=4).cells)
+    assert "7.8 to 25" not in prose and "falls between" not in prose  # no unsourced figure, no typed-in result
     assert {e["model"] for e in results["timing"]} == {"simple_rnn", "lstm"}
     assert results["timing_summary"][0]["variant"] == "book" and results["book_time_ratio"] == 2.0
     assert results["matmul_flops_per_second"]["tensorflow"] > 0

@@ -159,3 +159,25 @@ def timing_table_markdown(measured: dict) -> str:
         lines.append(f"| {backend} | {variant} | {model} | {mine[0]['flops_per_epoch'] / 1e9:,.1f} | {achieved / 1e9:,.1f} "
                      f"| {peak_text} | {share} |")
     return "\n".join(lines) + "\n"
+
+
+def terminal_summary(results: dict) -> str:
+    """A few lines for the terminal at the end of a run: test accuracy beside the book's, and the time ratio."""
+    lines = []
+    for nb in results.get("notebooks", []):
+        if nb.get("status") != "ok":
+            lines.append(f"FAILED: {nb['name']} ({nb.get('error', 'no detail')})")
+    summary = results.get("summary") or {}
+    if summary:
+        lines += ["model               book accuracy   reproduced (mean ± sd)   seeds"]
+        for model, stats in summary.items():
+            book = BOOK_RESULTS.get(model, {}).get("test_accuracy")
+            lines.append(f"{model:<19} {f'{book:.4f}' if book else '—':<15} {_fmt(stats['test_accuracy']):<24} "
+                         f"{stats['test_accuracy']['n']}")
+    for s in results.get("timing_summary") or []:
+        lines.append(f"LSTM / simple RNN time, {s['backend']} {s['variant']}: {s['ratio_median']:.2f} "
+                     f"(book: roughly {BOOK_TIME_RATIO:g}, arithmetic: 4)")
+    env = results.get("environment") or {}
+    if env:
+        lines.append(f"on {env.get('device')} ({env.get('cpu')}), Keras {env.get('keras')} with {env.get('backend')}")
+    return "\n".join(lines)

@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--backend", help="Keras backend for the notebooks: tensorflow, jax or torch "
                      "(default: $KERAS_BACKEND, else tensorflow)")
     rep.add_argument("--repeats", type=int, metavar="N", help="timed runs per model and variant (default: 2)")
+    rep.add_argument("--verbose", action="store_true", help="stream every notebook's output instead of a progress line "
+                     "per notebook (the output also goes to RUN/reproduce.log)")
     rep.add_argument("--vocabulary", choices=VOCABULARIES, default="keras",
                      help="how the Stanford reviews become words: keras (default: exactly Keras's imdb.npz, the "
                           "book's data) or clean (chapter12's own tokenizer, no 'br')")
@@ -60,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     hnd.add_argument("--hide-code", action="store_true", help="show the prose, printed results and figures, not the code")
     hnd.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder for the pages (default: RUN_DIR/handouts)")
     hnd.add_argument("--answers", action="store_true", help="include the answers to the exercises (a teacher's copy)")
+    hnd.add_argument("--pdf", action="store_true", help="also print every page to an A4 PDF with headless Chromium "
+                     "(found on the PATH, or $CHAPTER12_CHROMIUM)")
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
@@ -74,7 +78,7 @@ def _run(args) -> int:
         options = ReproduceOptions(
             out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
             epochs=args.epochs, batch_size=args.batch_size, only=args.only or list(NOTEBOOKS), overwrite=args.overwrite,
-            backend=args.backend, repeats=args.repeats, vocabulary=args.vocabulary,
+            backend=args.backend, repeats=args.repeats, vocabulary=args.vocabulary, verbose=args.verbose,
         )
         return reproduce(options)
     if args.command == "time":
@@ -107,7 +111,8 @@ def _run(args) -> int:
     if args.command == "handouts":
         from chapter12.report.handouts import make_handouts
 
-        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code, answers=args.answers):
+        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code, answers=args.answers,
+                                   pdf=args.pdf):
             print(f"wrote {path}")
         return 0
     if args.command == "make-sample":

@@ -8,7 +8,6 @@ replaces a good one.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import shutil
@@ -38,10 +37,10 @@ from chapter12.report.results import (
     book_reference,
     summarize_runs,
     summary_markdown,
+    terminal_summary,
     timing_summary,
 )
-
-KERNEL_NAME = "chapter12-python"
+from chapter12.run.kernel import KernelsAhead, current_interpreter_kernel, shut_down
 
 
 @dataclass(frozen=True)
@@ -63,31 +62,6 @@ def notebooks_dir() -> Path:
     return folder
 
 
-@contextmanager
-def current_interpreter_kernel() -> Iterator[str]:
-    """A temporary Jupyter kernel spec that runs this very interpreter, so no kernel must be registered."""
-    with tempfile.TemporaryDirectory(prefix="chapter12-kernel-") as tmp:
-        spec_dir = Path(tmp) / "kernels" / KERNEL_NAME
-        spec_dir.mkdir(parents=True)
-        spec = {
-            # Log level CRITICAL: the kernel's start-up warnings would repeat for every notebook, and when a run is
-            # interrupted (Ctrl-C) the kernel logs a traceback for the reply it can no longer send.
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=50"],
-            "display_name": f"Python ({sys.executable})",
-            "language": "python",
-        }
-        (spec_dir / "kernel.json").write_text(json.dumps(spec))
-        old = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, old]))
-        try:
-            yield KERNEL_NAME
-        finally:
-            if old is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = old
-
-
 @dataclass
 class ReproduceOptions:
     """What `python -m chapter12 reproduce` was asked to do."""
@@ -104,6 +78,7 @@ class ReproduceOptions:
     backend: str | None = None
     repeats: int | None = None
     vocabulary: str = "keras"  # how the Stanford reviews become words: "keras" (exactly imdb.npz) or "clean"
+    verbose: bool = False  # stream every notebook's output to the terminal instead of a progress line
 
     def keras_backend(self) -> str:
         """The backend the notebooks will run on: --backend, else $KERAS_BACKEND, else TensorFlow."""
@@ -193,26 +168,56 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
     return jobs
 
 
-def _is_progress(record: logging.LogRecord) -> bool:
-    # Keep what the notebook prints (one line per epoch); drop cell markers and object reprs.
-    message = record.getMessage().strip()
-    record.msg, record.args = message, None
-    return (bool(message) and not is_backend_log_line(message)
-            and not message.startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook",
-                                        "Input Notebook", "Output Notebook", "Executing:")))
+LOG_FILE = "reproduce.log"  # beside the executed notebooks: everything they printed, and the kernels' C-level stderr
 
 
-def _configure_logging() -> None:
-    # papermill streams the notebook's own output through this logger while a cell runs.
+def _is_shown(record: logging.LogRecord) -> bool:
+    # --verbose: keep what the notebook prints (one line per epoch); drop cell markers, object reprs and
+    # the backends' C++ start-up lines, line by line.
+    lines = [line for line in record.getMessage().splitlines()
+             if line.strip() and not is_backend_log_line(line)
+             and not line.strip().startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook",
+                                              "Input Notebook", "Output Notebook", "Executing:"))]
+    record.msg, record.args = "\n".join(line.rstrip() for line in lines), None
+    return bool(lines)
+
+
+class _LogFileHandler(logging.FileHandler):
+    """The run's log file. Writing it is best effort: a full disk is reported by the results, not by the log."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the last flush on a full disk
+            pass
+
+
+@contextmanager
+def _papermill_logging(log_file: Path, verbose: bool) -> Iterator[None]:
+    # papermill sends the notebook's own output through its logger while a cell runs.
     logger = logging.getLogger("papermill")
-    if not any(getattr(h, "_chapter12", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("    %(message)s"))
-        handler.addFilter(_is_progress)
-        handler._chapter12 = True
-        logger.addHandler(handler)
+    handlers: list[logging.Handler] = [_LogFileHandler(log_file, encoding="utf-8", delay=True)]
+    if verbose:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("    %(message)s"))
+        stream.addFilter(_is_shown)
+        handlers.append(stream)
+    saved = (logger.level, logger.propagate)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    for handler in handlers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 # A write that failed for want of room or permission: no point in going on, nothing to keep.
@@ -225,9 +230,20 @@ def _cannot_write(path, error: OSError) -> Chapter12Error:
                           "Nothing was changed in the output folder")
 
 
-def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
-    """Execute one notebook into folder with papermill; returns its status record."""
+def _last_lines(error: Exception, count: int = 3) -> str:
+    """The last lines of a notebook's error, without the terminal colours of IPython's traceback."""
+    import re
+
+    text = "\n".join(getattr(error, "traceback", None) or [str(error)])
+    lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines() if line.strip()]
+    return " | ".join(line.strip() for line in lines[-count:])
+
+
+def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=None, km=None) -> dict:
+    """Execute one notebook into folder with papermill (in kernel manager km's kernel, if given); returns its status record."""
     import papermill as pm
+
+    from chapter12.run.progress import register_engine
 
     target = folder / job.name
     record = {"name": job.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
@@ -241,9 +257,15 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str) -> dict:
             cwd=str(folder),
             progress_bar=False,
             log_output=True,
+            engine_name=register_engine(),
+            chapter12_progress=progress,
+            km=km,
+            # Written once at the end (or where it fails), not at every cell: an interrupted run keeps nothing anyway.
+            request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as e:
-        record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip())
+        record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip(),
+                      cell=e.exec_count, last_lines=_last_lines(e))
     except OSError as e:
         if e.errno in NO_ROOM:  # the executed notebook could not be written: the run cannot go on
             raise _cannot_write(target, e) from None
@@ -305,11 +327,16 @@ def _finalize(staging: Path, out: Path) -> None:
 
 
 def reproduce(options: ReproduceOptions, log=print) -> int:
-    """Execute the chosen notebooks into options.out; returns the exit status (0 ok, 1 a notebook failed)."""
+    """Execute the chosen notebooks into options.out; returns the exit status (0 ok, 1 a notebook failed).
+
+    The terminal gets a progress line per notebook and a short table of results at the end (with
+    options.verbose, every notebook's output instead); everything goes to RUN/reproduce.log too.
+    """
+    from chapter12.run.progress import NotebookProgress
+
     config = check_options(options)
     out = Path(options.out).resolve()
     source = check_data(options)
-    jobs = _jobs(options, config, source)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -318,18 +345,42 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
         staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the run folder is meant to be shared
     except OSError as e:
         raise Chapter12Error(f"cannot create the output folder {out} ({e.strerror}); choose a writable --out") from None
-    _configure_logging()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the notebooks
     os.environ["KERAS_BACKEND"] = options.keras_backend()  # the kernels inherit it
+    width = max(len(name) for name in options.only)
     try:
         records = []
-        with current_interpreter_kernel() as kernel:
-            for i, job in enumerate(jobs, 1):
-                shown = ", ".join(f"{k}={v}" for k, v in job.parameters.items() if k not in ("output_dir", "verbose"))
-                log(f"[{i}/{len(jobs)}] executing {job.name} ({shown})")
-                record = execute_notebook(job, staging, kernel)
-                records.append(record)
-                log(f"[{i}/{len(jobs)}] {job.name}: {record['status']} in {record['seconds']:.0f} s")
+        with _papermill_logging(staging / LOG_FILE, options.verbose), \
+                current_interpreter_kernel(log_file=staging / LOG_FILE, preload=("keras",)) as kernel:
+            kernels = KernelsAhead(kernel, staging)
+            try:
+                kernels.start_next()  # the first notebook's kernel starts while the notebooks are read
+                jobs = _jobs(options, config, source)
+                # The timing notebook runs last: the kernel of the next notebook is started while a notebook
+                # runs, and nothing may run beside the one that measures time.
+                order = sorted(zip(options.only, jobs), key=lambda pair: pair[0] == "timing")
+                for i, (name, job) in enumerate(order, 1):
+                    label = f"[{i}/{len(order)}] {name:<{width}}"
+                    km = kernels.take()
+                    if i < len(order) and name != "timing":
+                        kernels.start_next()
+                    try:
+                        if options.verbose:
+                            shown = ", ".join(f"{k}={v}" for k, v in job.parameters.items()
+                                              if k not in ("output_dir", "verbose"))
+                            log(f"{label} executing {job.name} ({shown})")
+                            record = execute_notebook(job, staging, kernel, km=km)
+                            log(f"{label} {job.name}: {record['status']} in {record['seconds']:.0f} s")
+                        else:
+                            progress = NotebookProgress(label)
+                            record = execute_notebook(job, staging, kernel, progress, km=km)
+                            progress.end(record["status"], record["seconds"])
+                    finally:
+                        shut_down(km)
+                    records.append(record)
+            finally:
+                kernels.close()
+        jobs = [job for _, job in order]
         results = collect(staging, jobs, records, config, options)
         for record in records:  # point at the folder the files will live in
             record["path"] = str(out / record["name"])
@@ -347,9 +398,11 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     log("")
-    log((out / "summary.md").read_text(encoding="utf-8"))
-    log(f"wrote {out}/: results.json, summary.md, figures/, and the executed notebooks")
+    log((out / "summary.md").read_text(encoding="utf-8") if options.verbose else terminal_summary(results))
+    log(f"wrote {out}/: results.json, summary.md, figures/ and the executed notebooks")
+    log(f"log: {out / LOG_FILE}")
     failed = [r for r in records if r["status"] != "ok"]
     for r in failed:
-        print(f"error: {r['name']} failed ({r['error']}); open {r['path']} to see where", file=sys.stderr)
+        where = f"; last lines: {r['last_lines']}" if r.get("last_lines") else ""
+        print(f"error: {r['name']} failed ({r['error']}){where}; open {r['path']} to see where", file=sys.stderr)
     return 1 if failed else 0

@@ -19,7 +19,7 @@ def run_worker(argv: list[str]) -> int:
         print("usage: python -m chapter12.timing SETTINGS.json RESULT.json", file=sys.stderr)
         return 2
     settings = TimingSettings(**json.loads(Path(argv[0]).read_text())).check()
-    write_json(Path(argv[1]), worker(settings))
+    write_json(Path(argv[1]), worker(settings, log=lambda line: print(line, flush=True)))
     return 0
 
 

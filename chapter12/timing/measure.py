@@ -6,8 +6,8 @@ the machine's load changes from minute to minute. So every epoch is timed, the f
 reported apart, the others are summarised by their median, and repeats are interleaved
 (RNN, LSTM, RNN, LSTM, ...) so that a busy minute hits both models alike.
 
-Each backend is measured in a process of its own (`python -m chapter12.timing SETTINGS.json`),
-because Keras picks its backend once, when it is first imported.
+Keras picks its backend once, when it is first imported: a backend other than the one this process
+has loaded is measured in a process of its own (`python -m chapter12.timing SETTINGS.json`).
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class TimingSettings:
         return self
 
 
-def worker(settings: TimingSettings) -> dict:
+def worker(settings: TimingSettings, log: Callable[[str], None] = print) -> dict:
     """Measure in this process (its Keras backend must be settings.backend): timings and the matmul speed."""
     import keras
 
@@ -212,10 +212,10 @@ def worker(settings: TimingSettings) -> dict:
         n = settings.max_reviews
         data = type(data)(data.x_train[:n], data.y_train[:n], data.x_test[:n], data.y_test[:n], data.source)
     matmul = measure_matmul_flops(settings.matmul_size)
-    print(f"{settings.backend}: float32 {settings.matmul_size}x{settings.matmul_size} matmul at "
-          f"{matmul / 1e9:,.1f} GFLOP/s on {env['device']}", flush=True)
+    log(f"{settings.backend}: float32 {settings.matmul_size}x{settings.matmul_size} matmul at "
+        f"{matmul / 1e9:,.1f} GFLOP/s on {env['device']}")
     entries = run_interleaved(settings.models, settings.variants, data, config=config, repeats=settings.repeats,
-                              device=env["device"], log=lambda line: print(line, flush=True))
+                              device=env["device"], log=log)
     return {
         "timing": [e.to_dict() for e in entries],
         "matmul_flops_per_second": {settings.backend: matmul},
@@ -224,11 +224,24 @@ def worker(settings: TimingSettings) -> dict:
     }
 
 
+def loaded_backend() -> str | None:
+    """The backend of the Keras this process has already imported, or None if it has not imported Keras."""
+    keras = sys.modules.get("keras")
+    return keras.backend.backend() if keras is not None else None
+
+
 def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print) -> dict:
-    """Run `worker` in a fresh Python process with KERAS_BACKEND=settings.backend, streaming its lines to log."""
+    """Run `worker` for settings.backend, streaming its lines to log.
+
+    Keras chooses its backend once, when it is first imported, so each backend is measured in a fresh
+    Python process with KERAS_BACKEND set, except the backend this process has loaded already (a
+    notebook's kernel): that one is measured here, without paying for a second start of it.
+    """
     import tempfile
 
     settings.check()
+    if loaded_backend() == settings.backend:
+        return json.loads(json.dumps(worker(settings, log=log)))  # as the JSON file of a worker process holds it
     with tempfile.TemporaryDirectory(prefix="chapter12-timing-") as tmp:
         settings_path, out_path = Path(tmp) / "settings.json", Path(tmp) / "result.json"
         settings_path.write_text(json.dumps(asdict(settings)))
