@@ -1,8 +1,11 @@
 """Tests for chapter12.report.handouts on a tiny notebook executed here, and in a real (headless) browser when one is installed."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -13,7 +16,8 @@ import pytest
 
 from chapter12.errors import Chapter12Error
 from chapter12.report.handouts import is_executed, make_handouts, notebook_title, render_math, tex_to_svg
-from chapter12.run.reproduce import current_interpreter_kernel, notebooks_dir
+from chapter12.run.kernel import current_interpreter_kernel
+from chapter12.run.reproduce import notebooks_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CODE_MARKER = "handout-code-marker"
@@ -198,3 +202,35 @@ def test_handout_renders_in_headless_chromium(tmp_path, executed_notebook):
     # The red bars of the embedded figure are on screen, so the base64 PNG was decoded and drawn.
     red = (pixels[..., 0] > 0.8) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)
     assert red.sum() > 2000
+
+
+def test_pdf_handouts_are_a4_and_show_the_figure(tmp_path, executed_notebook):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (on Debian: apt-get install chromium), so no PDF can be printed")
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm is not installed (on Debian: apt-get install poppler-utils), so the PDF cannot be read")
+    written = make_handouts(_run_dir(tmp_path, executed_notebook), out_dir=tmp_path / "print", pdf=True)
+    pdf = tmp_path / "print" / "tiny.pdf"
+    assert pdf in written and (tmp_path / "print" / "index.pdf") in written
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert not list((tmp_path / "print").glob("*.part"))
+    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True,
+                   timeout=120)
+    (png,) = tmp_path.glob("page-*.png")
+    pixels = matplotlib.image.imread(png)[..., :3]
+    height, width = pixels.shape[:2]
+    assert abs(height / width - 297 / 210) < 0.01  # A4, portrait
+    red = (pixels[..., 0] > 0.8) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)
+    assert red.sum() > 500  # the red bars of the figure are printed
+
+
+def test_pdf_without_chromium_is_one_error_line_and_writes_nothing(tmp_path, executed_notebook):
+    run = _run_dir(tmp_path, executed_notebook)
+    env = dict(os.environ, CHAPTER12_CHROMIUM=str(tmp_path / "no-chromium-here"))
+    result = subprocess.run([sys.executable, "-m", "chapter12", "handouts", str(run), "--pdf"], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "CHAPTER12_CHROMIUM" in lines[0], result.stderr
+    assert not (run / "handouts").exists()

@@ -16,6 +16,7 @@ import copy
 import html
 import io
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,18 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}
+{{ super() }}
+<style>
+/* Printed (the PDF handouts): A4, figures kept whole and inside the page. */
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  .jp-OutputArea-output img { max-width: 100% !important; height: auto; break-inside: avoid; }
+  .jp-Cell { break-inside: avoid-page; }
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>
+{%- endblock extra_css -%}
 """
 _TEMPLATE_NAME = "chapter12_offline.html.j2"
 
@@ -235,13 +248,61 @@ def _render_math_everywhere(nb: Any, cache: dict) -> None:
                 data["text/markdown"] = render_math("".join(text) if isinstance(text, list) else text, cache)
 
 
+CHROMIUM_ENV = "CHAPTER12_CHROMIUM"
+# Headless Chromium as these machines run it: no sandbox as root, no background connections to refuse.
+_CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium() -> str:
+    """The Chromium (or Chrome) to print with: $CHAPTER12_CHROMIUM, else the first one on the PATH."""
+    import shutil
+
+    chosen = os.environ.get(CHROMIUM_ENV)
+    if chosen:
+        if shutil.which(chosen):
+            return shutil.which(chosen)
+        raise Chapter12Error(f"${CHROMIUM_ENV} is {chosen!r}, which is not a program here; point it at Chromium "
+                             "or unset it")
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    raise Chapter12Error("--pdf needs Chromium to print the pages: install it (on Debian: apt-get install chromium) "
+                         f"or set ${CHROMIUM_ENV} to its path; or leave out --pdf for the HTML pages")
+
+
+def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
+    """Print one HTML page to an A4 PDF with headless Chromium; the PDF appears only when complete."""
+    import subprocess
+    import tempfile
+
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chapter12-chromium-") as profile:
+        partial = pdf.with_name(f".{pdf.name}.part")
+        command = [chromium, *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={partial}",
+                   "--no-pdf-header-footer", "--virtual-time-budget=5000", html.resolve().as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:
+                detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                raise Chapter12Error(f"Chromium could not print {html.name} ({detail}); check that {chromium} starts")
+            os.chmod(partial, 0o644)
+            os.replace(partial, pdf)
+        except subprocess.TimeoutExpired:
+            raise Chapter12Error(f"Chromium took more than 5 minutes to print {html.name}; try again") from None
+        finally:
+            partial.unlink(missing_ok=True)
+    return pdf
+
+
 def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_code: bool = False,
-                  answers: bool = False) -> list[Path]:
+                  answers: bool = False, pdf: bool = False) -> list[Path]:
     """Write a standalone HTML page per executed notebook of run_dir and an index.html; return their paths, index last.
 
     out_dir defaults to RUN_DIR/handouts. With hide_code=True the pages show prose, printed
     results and figures but not the code cells. Each notebook ends with exercises; their answers
-    are left out unless answers=True (a teacher's copy). Notebooks in run_dir that never ran (no
+    are left out unless answers=True (a teacher's copy). With pdf=True every page is also printed
+    to an A4 PDF beside it by headless Chromium. Notebooks in run_dir that never ran (no
     outputs) are skipped; a folder without any executed notebook raises Chapter12Error.
     """
     run_dir = Path(run_dir)
@@ -264,6 +325,7 @@ def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_c
         raise Chapter12Error(f"{out_dir} is a file; pass a folder for the handouts with --out")
     check_can_create_folder(out_dir)
 
+    chromium = find_chromium() if pdf else None  # before anything is written
     statuses = _run_statuses(run_dir)
     exporter = _exporter(bool(hide_code))
     cache: dict = {}
@@ -283,4 +345,6 @@ def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_c
     index = out_dir / "index.html"
     write_text(index, _index_html(run_dir, pages))
     written.append(index)
+    if chromium:
+        written += [print_pdf(page, page.with_suffix(".pdf"), chromium) for page in list(written)]
     return written
