@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -85,3 +86,19 @@ def test_debug_shows_the_traceback(tmp_path):
     result = run_cli("--debug", "reproduce", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "Chapter12Error" in result.stderr
+
+
+def test_make_full_without_data_is_one_error_line_before_any_install(tmp_path):
+    import shutil
+
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    # VENV in tmp_path: had the check come after the install, a new environment would appear there.
+    result = subprocess.run([make, "-C", str(REPO), "--no-print-directory", "full", f"VENV={tmp_path / 'venv'}"],
+                            capture_output=True, text=True, timeout=60, env={k: v for k, v in os.environ.items()
+                                                                            if k != "DATA"})
+    assert result.returncode != 0
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert len(ours) == 1 and ours[0].startswith("error: make full needs the data: make full DATA=PATH"), result.stderr
+    assert not (tmp_path / "venv").exists()
