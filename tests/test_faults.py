@@ -261,8 +261,11 @@ def test_two_processes_prepare_the_same_archive_at_once(tmp_path):
 
 def test_interrupt_while_writing_the_cache_leaves_no_partial_file(tmp_path, tiny_targz):
     # The child blocks in the middle of writing the cache file; then it gets SIGINT, as from Ctrl-C.
+    # The child handles Ctrl-C as an interactive Python does, even where it was started with SIGINT
+    # ignored (a job run in the background by a non-interactive shell inherits that).
     script = textwrap.dedent("""
-        import sys, time, numpy as np, chapter12.imdb as imdb
+        import signal, sys, time, numpy as np, chapter12.imdb as imdb
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         def slow_savez(f, **arrays):
             f.write(b"PK half a file")
             print("writing", flush=True)

@@ -1,0 +1,206 @@
+"""Trained models kept by a run, `python -m chapter12 predict`, and the measurements of the inside notebook."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chapter12.errors import Chapter12Error
+from chapter12.imdb.words import keras_word_index
+from chapter12.predict import Encoding, encode, predict, read_encoding, saved_models
+from chapter12.teaching.inside import embedding_gradient_norms, mean_by_steps_back, steps_holding, word_by_word
+from conftest import computed_statements
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A quick run of the accuracy notebook: one epoch, the bundled sample (small for test speed)."""
+    from chapter12.run.reproduce import ReproduceOptions, reproduce
+
+    out = tmp_path_factory.mktemp("predict") / "run"
+    assert reproduce(ReproduceOptions(out=out, quick=True, epochs=1, only=["accuracy"]), log=lambda *a: None) == 0
+    return out
+
+
+def _cli(*args, stdin=None, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
+    return subprocess.run([sys.executable, "-m", "chapter12", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+def _one_error(result):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+def test_encode_follows_load_data():
+    index = {"good": 1, "film": 2, "rare": 600}
+    encoding = Encoding(vocabulary="keras", num_words=100, maxlen=6)
+    encoded = encode("A good film, a RARE film!", encoding, index)
+    # "a" is not in this index: dropped; "rare" is beyond num_words: 2 ([OOV]); 1 marks the start.
+    assert encoded.indices == [0, 1, 4, 5, 2, 5]
+    assert encoded.words == ["[START]", "good", "film", "[OOV:rare]", "film"]
+    assert encoded.dropped == ["a", "a"] and encoded.unknown == ["rare"] and encoded.cut == 0
+
+
+def test_encode_keeps_the_last_maxlen_indices():
+    encoded = encode("good " * 10, Encoding(vocabulary="keras", num_words=100, maxlen=4), {"good": 1})
+    assert encoded.indices == [4, 4, 4, 4] and encoded.cut == 7  # 11 indices (start + 10 words), the last 4 kept
+    assert encoded.words == ["good"] * 4
+
+
+def test_encode_with_keras_word_index_matches_its_ranks():
+    index = keras_word_index()
+    encoded = encode("this movie was not good", Encoding(vocabulary="keras", num_words=2500, maxlen=10), index)
+    assert encoded.indices[-5:] == [index[w] + 3 for w in ("this", "movie", "was", "not", "good")]
+    assert encoded.indices[-6] == 1 and encoded.indices[:4] == [0] * 4
+
+
+# ----------------------------------------------------------------------------- saved models and predict
+
+
+def test_the_run_keeps_its_models_and_lists_them(run):
+    results = json.loads((run / "results.json").read_text())
+    files = [r["model_file"] for r in results["runs"]]
+    assert files == ["models/simple_rnn-seed0.keras", "models/lstm-seed0.keras"]
+    assert all((run / f).stat().st_size > 100_000 for f in files)
+    encoding, word_index = read_encoding(run / "models")
+    assert (encoding.vocabulary, encoding.num_words, encoding.maxlen) == ("keras", 2500, 100)
+    assert word_index == keras_word_index()
+
+
+def test_predict_equals_model_predict_on_the_encoded_text(run):
+    text = "The acting was wonderful and the story moving, but the ending? Zorblaxian nonsense."
+    encoded, predictions = predict(run, text)
+    assert [p.model for p in predictions] == ["lstm-seed0", "simple_rnn-seed0"]
+    assert "zorblaxian" in encoded.dropped
+    for p, path in zip(predictions, saved_models(run)):
+        assert 0.0 <= p.probability <= 1.0
+        model = keras.saving.load_model(path, compile=False)
+        expected = float(model.predict(np.array([encoded.indices]), verbose=0)[0, 0])
+        assert p.probability == pytest.approx(expected, abs=1e-6)
+
+
+def test_predict_on_the_command_line(run, tmp_path):
+    long_review = "a truly wonderful film " * 40  # 161 indices: cut to the last 100
+    result = _cli("predict", str(run), long_review)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("P(positive) = ") == 2
+    assert "cut: the first 61 words were cut off to keep the last 100" in result.stdout
+    review = tmp_path / "review.txt"
+    review.write_text("It was a masterpiece of tedium.", encoding="utf-8")
+    from_file = _cli("predict", str(run), "--file", str(review))
+    from_stdin = _cli("predict", str(run), stdin="It was a masterpiece of tedium.")
+    assert from_file.returncode == from_stdin.returncode == 0
+    assert from_file.stdout == from_stdin.stdout and "P(positive)" in from_file.stdout
+
+
+def test_predict_answers_bad_input_with_one_line(run, tmp_path):
+    assert "is not a folder" in _one_error(_cli("predict", str(tmp_path / "nowhere"), "good"))
+    (tmp_path / "other").mkdir()
+    assert "holds no saved models" in _one_error(_cli("predict", str(tmp_path / "other"), "good"))
+    assert "the review is empty" in _one_error(_cli("predict", str(run), "   "))
+    assert "none of the words" in _one_error(_cli("predict", str(run), "zorblax quuxly flibbertigibbetz"))
+    assert "cannot read the review" in _one_error(_cli("predict", str(run), "--file", str(tmp_path / "missing.txt")))
+    assert "either as text or with --file" in _one_error(_cli("predict", str(run), "good", "--file", "x"))
+
+
+def test_a_damaged_encoding_file_is_one_line(run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    (copy / "models" / "encoding.json").write_text('{"vocabulary": "keras"}')
+    with pytest.raises(Chapter12Error, match="cannot be read"):
+        predict(copy, "a good film")
+
+
+# ----------------------------------------------------------------------------- the measurements
+
+
+def _tiny_model(seed=0):
+    # Small for test speed: 20 words, vectors of 4, 3 units, 6 positions.
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input(shape=(6,), dtype="int32"), keras.layers.Embedding(20, 4),
+                             keras.layers.SimpleRNN(3), keras.layers.Dense(1, activation="sigmoid")])
+
+
+def test_embedding_gradient_equals_finite_differences():
+    model = _tiny_model()
+    x = np.array([[0, 0, 1, 5, 7, 9], [1, 3, 3, 8, 2, 11]], dtype="int32")
+    norms = embedding_gradient_norms(model, x)
+    embedding, rnn, dense = model.layers
+    vectors = np.asarray(embedding(x), dtype=np.float64)
+
+    def output(v):
+        return np.asarray(dense(rnn(v.astype("float32"))), dtype=np.float64)[:, 0]
+
+    eps = 1e-2
+    for m in range(len(x)):
+        for t in range(x.shape[1]):
+            grad = []
+            for d in range(vectors.shape[2]):
+                plus, minus = vectors.copy(), vectors.copy()
+                plus[m, t, d] += eps
+                minus[m, t, d] -= eps
+                grad.append((output(plus)[m] - output(minus)[m]) / (2 * eps))
+            assert norms[m, t] == pytest.approx(np.linalg.norm(grad), abs=1e-3)
+
+
+def test_word_by_word_ends_at_the_models_answer():
+    model = _tiny_model()
+    review = np.array([0, 0, 1, 5, 7, 9], dtype="int32")
+    curve = word_by_word(model, review)
+    assert len(curve) == 4  # the start marker and three words
+    assert curve[-1] == pytest.approx(float(model.predict(review[None], verbose=0)[0, 0]), abs=1e-6)
+    assert curve[0] == pytest.approx(float(model.predict(np.array([[0, 0, 0, 0, 0, 1]]), verbose=0)[0, 0]), abs=1e-6)
+
+
+def test_means_by_steps_back_leave_out_padding():
+    x = np.array([[0, 0, 1, 4], [1, 5, 6, 7]])
+    norms = np.array([[9.0, 9.0, 1.0, 2.0], [4.0, 3.0, 2.0, 1.0]])
+    mean, count = mean_by_steps_back(norms, x)
+    np.testing.assert_allclose(mean, [1.5, 1.5, 3.0, 4.0])  # k = 1 .. 4; padding (the 9s) left out
+    assert count.tolist() == [2, 2, 1, 1]
+    assert steps_holding(0.5, [4.0, 3.0, 2.0, 1.0]) == 2 and steps_holding(0.3, [4.0, 3.0, 2.0, 1.0]) == 1
+    with pytest.raises(Chapter12Error):
+        steps_holding(0.5, [0.0, 0.0])
+
+
+# ----------------------------------------------------------------------------- the notebook
+
+
+def test_inside_notebook_reads_the_runs_models(run, tmp_path):
+    import nbformat
+    import papermill
+
+    from chapter12.report.notebooks import read_results
+    from chapter12.run.kernel import current_interpreter_kernel
+    from chapter12.run.reproduce import NOTEBOOKS, notebooks_dir
+
+    filename, results_file = NOTEBOOKS["inside"]
+    with current_interpreter_kernel() as kernel:
+        papermill.execute_notebook(str(notebooks_dir() / filename), str(tmp_path / filename), kernel_name=kernel,
+                                   parameters={"run_dir": str(run), "quick": True, "n_reviews": 20, "n_disagree": 1,
+                                               "interactive": False, "output_dir": str(tmp_path / "out")},
+                                   cwd=str(tmp_path), progress_bar=False)
+    results = read_results(tmp_path / "out" / results_file)
+    said = "\n".join(computed_statements(nbformat.read(tmp_path / filename, as_version=4)))
+    reach = results["reach"]
+    assert set(reach) == {"simple_rnn", "lstm", "simple_rnn, untrained", "lstm, untrained"}
+    assert f"half of the trained simple RNN's gradient falls on its last {reach['simple_rnn']['half']} words" in said
+    assert 1 <= reach["lstm"]["half"] <= reach["lstm"]["ninety"] <= 100
+    assert (tmp_path / "out" / "figures" / "inside_how_far_back.png").stat().st_size > 0
+    assert len(results["word_by_word"]) == 2  # one test review and the typed one
