@@ -1,4 +1,4 @@
-"""Command line: python -m chapter12 reproduce | time | handouts | make-sample."""
+"""Command line: python -m chapter12 reproduce | time | handouts | predict | make-sample."""
 
 from __future__ import annotations
 
@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     hnd.add_argument("--pdf", action="store_true", help="also print every page to an A4 PDF with headless Chromium "
                      "(found on the PATH, or $CHAPTER12_CHROMIUM)")
 
+    prd = sub.add_parser("predict", help="P(positive) of a review of your own, from every model a reproduce run saved")
+    prd.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run (accuracy notebook)")
+    prd.add_argument("text", nargs="?", help="the review; leave it out to read --file or standard input")
+    prd.add_argument("--file", type=Path, metavar="PATH", help="read the review from this text file")
+
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
     smp.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file")
@@ -115,6 +120,11 @@ def _run(args) -> int:
                                    pdf=args.pdf):
             print(f"wrote {path}")
         return 0
+    if args.command == "predict":
+        from chapter12.predict import predict, report
+
+        print(report(*predict(args.run_dir, _review_text(args))))
+        return 0
     if args.command == "make-sample":
         from chapter12.imdb.sample import build_sample
 
@@ -122,6 +132,22 @@ def _run(args) -> int:
             print(f"wrote {path}")
         return 0
     raise AssertionError(args.command)
+
+
+def _review_text(args) -> str:
+    """The review to predict: the argument, else --file, else standard input (not a terminal)."""
+    if args.text is not None and args.file is not None:
+        raise Chapter12Error("pass the review either as text or with --file, not both")
+    if args.text is not None:
+        return args.text
+    if args.file is not None:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise Chapter12Error(f"cannot read the review from {args.file} ({getattr(e, 'strerror', None) or e})") from None
+    if sys.stdin is None or sys.stdin.isatty():
+        raise Chapter12Error('no review given; pass it as text ("this movie was ..."), with --file PATH, or on standard input')
+    return sys.stdin.read()
 
 
 def one_line(text: str) -> str:
