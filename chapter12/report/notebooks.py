@@ -31,6 +31,7 @@ NOTEBOOKS = {
     "timing": Notebook("timing.ipynb", "timing_results.json"),
     "maths": Notebook("rnn_lstm_maths.ipynb", "maths_results.json"),
     "embeddings": Notebook("word_embeddings.ipynb", "embeddings_results.json"),
+    "inside": Notebook("inside_the_models.ipynb", "inside_results.json"),
 }
 # What each kind must hold, beyond kind and schema_version.
 REQUIRED_KEYS = {
@@ -38,6 +39,7 @@ REQUIRED_KEYS = {
     "timing": ("timing", "matmul_flops_per_second", "environment", "config"),
     "maths": ("config", "environment"),
     "embeddings": ("config", "environment"),
+    "inside": ("reach", "config", "environment"),
 }
 
 

@@ -152,6 +152,11 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
         "verbose": 2,
         "backends": [options.keras_backend()],
         "vocabulary": options.vocabulary,
+        # The inside notebook reads the models the accuracy notebook saved in this run (it runs after it),
+        # or trains its own when the run has no accuracy notebook.
+        "run_dir": "." if "accuracy" in options.only else None,
+        "model_seed": options.seeds[0],
+        "interactive": False,
     }
     # A quick run is a rehearsal: one timed repeat is enough to see the ratio.
     repeats = options.repeats if options.repeats is not None else (1 if options.quick else None)
