@@ -160,14 +160,18 @@ def predict(run_dir: "str | os.PathLike", text: str) -> tuple[Encoded, list[Pred
         raise Chapter12Error(f"none of the words of the review is in the run's vocabulary ({encoding.vocabulary}); "
                              "write it in English words")
     import keras
+
+    models = {path.stem: keras.saving.load_model(path, compile=False) for path in files}
+    return encoded, ask(models, encoded)
+
+
+def ask(models: dict[str, Any], encoded: Encoded) -> list[Prediction]:
+    """P(positive) of an encoded review from each model (name -> Keras model), in the given order."""
     import numpy as np
 
     batch = np.array([encoded.indices], dtype="int32")
-    predictions = []
-    for path in files:
-        model = keras.saving.load_model(path, compile=False)
-        predictions.append(Prediction(model=path.stem, probability=float(model.predict(batch, verbose=0)[0, 0])))
-    return encoded, predictions
+    return [Prediction(model=name, probability=float(model.predict(batch, verbose=0)[0, 0]))
+            for name, model in models.items()]
 
 
 def report(encoded: Encoded, predictions: list[Prediction]) -> str:

@@ -204,3 +204,9 @@ def test_inside_notebook_reads_the_runs_models(run, tmp_path):
     assert 1 <= reach["lstm"]["half"] <= reach["lstm"]["ninety"] <= 100
     assert (tmp_path / "out" / "figures" / "inside_how_far_back.png").stat().st_size > 0
     assert len(results["word_by_word"]) == 2  # one test review and the typed one
+
+
+def test_last_crossing():
+    from chapter12.teaching.inside import last_crossing
+
+    assert last_crossing([0.8, 0.7, 0.4, 0.6, 0.3]) == 4 and last_crossing([0.9, 0.8]) is None

@@ -92,3 +92,10 @@ def steps_holding(share: float, mean: Any) -> int:
     if not 0 < share <= 1 or mean.sum() <= 0:
         raise Chapter12Error("share must be in (0, 1] and the gradient must not be all zero")
     return int(np.searchsorted(np.cumsum(mean) / mean.sum(), share) + 1)
+
+
+def last_crossing(curve: Any) -> int | None:
+    """The word after which a word-by-word curve last crossed 0.5 (its index), or None if it never did."""
+    sides = np.asarray(curve) >= 0.5
+    flips = np.flatnonzero(sides[1:] != sides[:-1])
+    return int(flips[-1]) + 1 if len(flips) else None
