@@ -1,4 +1,4 @@
-"""Command line: python -m chapter12 reproduce | time | handouts | predict | make-sample."""
+"""Command line: python -m chapter12 reproduce | time | handouts | predict | sweep | report | train | make-sample."""
 
 from __future__ import annotations
 
@@ -70,6 +70,56 @@ def _parser() -> argparse.ArgumentParser:
     prd.add_argument("text", nargs="?", help="the review; leave it out to read --file or standard input")
     prd.add_argument("--file", type=Path, metavar="PATH", help="read the review from this text file")
 
+    swp = sub.add_parser("sweep", help="train a grid of the chapter's experiment on Dask (a local cluster, or --scheduler)")
+    swp.add_argument("--out", type=Path, required=True, help="folder for results.jsonl, logs, summary and figures; "
+                     "running the same command again goes on where it stopped")
+    swp.add_argument("--grid", type=Path, metavar="FILE", help="axes and settings from a .toml, .yaml or .json file "
+                     "(keys as the flags below, e.g. maxlen = [25, 50, 100]); flags given here win")
+    swp.add_argument("--models", nargs="+", metavar="KIND", help=f"from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
+    swp.add_argument("--seeds", type=int, nargs="+", metavar="N", help="(default: 0)")
+    swp.add_argument("--maxlen", type=int, nargs="+", metavar="N", help="words kept per review (default: the book's 100)")
+    swp.add_argument("--num-words", type=int, nargs="+", metavar="N", help="vocabulary size (default: the book's 2500)")
+    swp.add_argument("--units", type=int, nargs="+", metavar="N", help="recurrent units (default: the book's 64)")
+    swp.add_argument("--recurrent-dropout", type=float, nargs="+", metavar="P", help="(default: the book's 0.2)")
+    swp.add_argument("--backend", nargs="+", metavar="NAME", help="Keras backends, each cell in its own process "
+                     "(default: $KERAS_BACKEND, else tensorflow)")
+    swp.add_argument("--data", metavar="PATH", help="as for reproduce; on a cluster, a path every worker can read")
+    swp.add_argument("--quick", action="store_true", default=None, help="the bundled sample (offline, seconds per cell)")
+    swp.add_argument("--vocabulary", choices=VOCABULARIES, help="as for reproduce (default: keras)")
+    swp.add_argument("--epochs", type=int, help="epochs per cell (default: the book's 5)")
+    swp.add_argument("--batch-size", type=int, help="batch size (default: the book's 128)")
+    swp.add_argument("--workers", type=int, help="local cluster: worker processes (default: cores / threads per worker)")
+    swp.add_argument("--threads-per-worker", type=int, default=1, help="local cluster: cells each worker runs at once "
+                     "(default: 1)")
+    swp.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786 "
+                     "(default: $DASK_SCHEDULER_ADDRESS, else a local cluster)")
+    swp.add_argument("--scheduler-file", type=Path, metavar="FILE", help="the file a Dask scheduler wrote "
+                     "(dask scheduler --scheduler-file FILE)")
+    swp.add_argument("--dry-run", action="store_true", help="print the grid, which cells are done, and stop")
+    swp.add_argument("--overwrite", action="store_true", help="forget the results in --out and start again")
+    swp.add_argument("--no-notebook", action="store_true", help="write summary and figures but not the sweep notebook")
+
+    rpt = sub.add_parser("report", help="redraw a sweep's summary.md and figures from its results.jsonl")
+    rpt.add_argument("results", type=Path, metavar="RESULTS", help="a sweep's results.jsonl")
+    rpt.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.md and figures/ (default: the results' folder)")
+    rpt.add_argument("--notebook", action="store_true", help="also execute the sweep notebook on them (its handout page)")
+
+    trn = sub.add_parser("train", help="one training run with the book's settings but those given (one cell of a sweep)")
+    trn.add_argument("--model", default="lstm", help=f"from: {', '.join(MODEL_KINDS)} (default: lstm)")
+    trn.add_argument("--seed", type=int, default=0)
+    trn.add_argument("--maxlen", type=int, default=100)
+    trn.add_argument("--num-words", type=int, default=2500)
+    trn.add_argument("--units", type=int, default=64)
+    trn.add_argument("--recurrent-dropout", type=float, default=0.2)
+    trn.add_argument("--backend", help="default: $KERAS_BACKEND, else tensorflow")
+    trn.add_argument("--epochs", type=int, default=5)
+    trn.add_argument("--batch-size", type=int, default=128)
+    trn.add_argument("--data", metavar="PATH", help="as for reproduce")
+    trn.add_argument("--quick", action="store_true", help="the bundled sample")
+    trn.add_argument("--vocabulary", choices=VOCABULARIES, default="keras")
+    trn.add_argument("--threads", type=int, default=0, help="threads for the backend (default: every core)")
+    trn.add_argument("--json", type=Path, metavar="PATH", help="write the run's results to this JSON file")
+
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
     smp.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file")
@@ -125,6 +175,24 @@ def _run(args) -> int:
 
         print(report(*predict(args.run_dir, _review_text(args))))
         return 0
+    if args.command == "sweep":
+        from chapter12.sweep.engine import sweep
+
+        return sweep(_sweep_options(args))
+    if args.command == "report":
+        from chapter12.report.sweep import write_report
+
+        out = args.out or args.results.parent
+        paths = write_report(args.results, out)
+        if args.notebook:
+            from chapter12.sweep.engine import run_notebook
+
+            paths.append(run_notebook(out, args.results))
+        for path in paths:
+            print(f"wrote {path}")
+        return 0
+    if args.command == "train":
+        return _train(args)
     if args.command == "make-sample":
         from chapter12.imdb.sample import build_sample
 
@@ -132,6 +200,62 @@ def _run(args) -> int:
             print(f"wrote {path}")
         return 0
     raise AssertionError(args.command)
+
+
+def _sweep_options(args):
+    from chapter12.sweep.engine import SweepOptions
+    from chapter12.sweep.grid import AXES, read_grid_file
+
+    values = read_grid_file(args.grid) if args.grid is not None else {}
+    flags = {"models": args.models, "seeds": args.seeds, "maxlen": args.maxlen, "num_words": args.num_words,
+             "units": args.units, "recurrent_dropout": args.recurrent_dropout, "backend": args.backend}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    settings = {k: values.pop(k) for k in list(values) if k not in AXES}
+    for name in ("data", "quick", "vocabulary", "epochs", "batch_size"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    for name in ("workers", "threads_per_worker"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise Chapter12Error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.scheduler and args.scheduler_file:
+        raise Chapter12Error("give --scheduler or --scheduler-file, not both")
+    return SweepOptions(out=args.out, values=values, data=settings.get("data"), quick=bool(settings.get("quick")),
+                        vocabulary=settings.get("vocabulary") or "keras", epochs=settings.get("epochs"),
+                        batch_size=settings.get("batch_size"), workers=args.workers,
+                        threads_per_worker=args.threads_per_worker, scheduler=args.scheduler,
+                        scheduler_file=args.scheduler_file, dry_run=args.dry_run, overwrite=args.overwrite,
+                        notebook=not args.no_notebook)
+
+
+def _train(args) -> int:
+    """python -m chapter12 train: one cell, in this process."""
+    import os
+
+    from chapter12.checks import check_positive_int
+    from chapter12.sweep.cell import available_cores, train_here
+    from chapter12.sweep.grid import Grid, Settings
+
+    backend = args.backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+    grid = Grid.from_values({"models": [args.model], "seeds": [args.seed], "maxlen": [args.maxlen],
+                             "num_words": [args.num_words], "units": [args.units],
+                             "recurrent_dropout": [args.recurrent_dropout], "backend": [backend]}, Settings())
+    from chapter12.checks import check_backend
+
+    check_backend(backend)
+    check_positive_int("--epochs", args.epochs)
+    check_positive_int("--batch-size", args.batch_size)
+    threads = args.threads or available_cores()
+    check_positive_int("--threads", threads)
+    os.environ["KERAS_BACKEND"] = backend  # before Keras is imported
+    params = grid.cells()[0].params()
+    settings = {"data": "sample" if args.quick else args.data, "vocabulary": args.vocabulary, "epochs": args.epochs,
+                "batch_size": args.batch_size}
+    result = train_here(params, settings, threads, args.json)
+    print(f"{args.model} seed {args.seed} maxlen {args.maxlen}: test accuracy {result['test_accuracy']:.4f}, "
+          f"loss {result['test_loss']:.4f}, {result['seconds']['total']:.1f} s ({threads} thread(s))")
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
 
 
 def _review_text(args) -> str:

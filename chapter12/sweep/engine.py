@@ -1,0 +1,336 @@
+"""The client side of a sweep: check everything, connect to Dask (a local cluster by default, or a
+real scheduler), submit the cells not done yet, append each finished one to results.jsonl, show progress,
+and write the report at the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chapter12.errors import Chapter12Error
+from chapter12.sweep.cell import available_cores, run_cell, train_command
+from chapter12.sweep.grid import Grid, Settings
+from chapter12.sweep.records import RESULTS_NAME, append_line, done_keys, start_file
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+CONNECT_TIMEOUT = "10s"
+LOGS = "logs"
+# What `--overwrite` removes: the sweep's own outputs, nothing else in the folder.
+OUTPUTS = (RESULTS_NAME, LOGS, "summary.md", "figures", "sweep.ipynb", "sweep.log")
+
+
+@dataclass
+class SweepOptions:
+    out: Path
+    values: dict[str, Any] = field(default_factory=dict)  # axes from flags and the grid file
+    data: str | None = None
+    quick: bool = False
+    vocabulary: str = "keras"
+    epochs: int | None = None
+    batch_size: int | None = None
+    workers: int | None = None
+    threads_per_worker: int = 1
+    scheduler: str | None = None
+    scheduler_file: Path | None = None
+    dry_run: bool = False
+    overwrite: bool = False
+    notebook: bool = True
+
+
+def _data_and_fingerprint(options: SweepOptions) -> tuple[str, str, Any]:
+    """The data as every worker will be told it (sample, keras, or an absolute path), its fingerprint and source."""
+    from chapter12.imdb import resolve_source
+
+    source = resolve_source("sample" if options.quick else options.data, options.vocabulary)
+    name = "sample" if options.quick else (source.kind if source.kind == "keras" else str(Path(source.path).resolve()))
+    return name, source.fingerprint(), source
+
+
+def make_grid(options: SweepOptions) -> tuple[Grid, Any]:
+    """The checked grid and its data source (nothing written, nothing trained)."""
+    from chapter12.book import BookConfig
+    from chapter12.checks import check_positive_int, check_vocabulary
+
+    book = BookConfig()
+    epochs = options.epochs if options.epochs is not None else book.epochs
+    batch_size = options.batch_size if options.batch_size is not None else book.batch_size
+    check_positive_int("--epochs", epochs)
+    check_positive_int("--batch-size", batch_size)
+    check_vocabulary(options.vocabulary)
+    grid = Grid.from_values(options.values, Settings())  # the axes first: quick to check, before the data is hashed
+    data, fingerprint, source = _data_and_fingerprint(options)
+    settings = Settings(data=data, data_fingerprint=fingerprint, vocabulary=options.vocabulary, epochs=epochs,
+                        batch_size=batch_size)
+    return Grid(grid.axes, settings), source
+
+
+def _check_out(options: SweepOptions, settings: dict) -> set[str]:
+    """The keys already done in --out; an error (nothing changed) for a folder that holds something else."""
+    out = options.out
+    results = out / RESULTS_NAME
+    if out.exists() and not out.is_dir():
+        raise Chapter12Error(f"--out {out} is a file; pass a folder")
+    if options.overwrite:
+        return set()
+    if results.exists():
+        return done_keys(results, settings)
+    if out.exists() and any(p.name not in OUTPUTS for p in out.iterdir()):
+        raise Chapter12Error(f"--out {out} holds files that are not a sweep's; choose a new folder")
+    from chapter12.checks import check_can_create_folder
+
+    check_can_create_folder(out)
+    return set()
+
+
+def connect(options: SweepOptions):
+    """A Dask client: on --scheduler, --scheduler-file or $DASK_SCHEDULER_ADDRESS, else on a new local cluster.
+    Returns (client, cluster or None, where in words)."""
+    from distributed import Client, LocalCluster
+
+    address = options.scheduler or (None if options.scheduler_file else os.environ.get(SCHEDULER_ENV))
+    try:
+        if options.scheduler_file is not None:
+            if not Path(options.scheduler_file).is_file():
+                raise Chapter12Error(f"--scheduler-file {options.scheduler_file} does not exist; start the scheduler "
+                                     "with `dask scheduler --scheduler-file FILE` first")
+            client = Client(scheduler_file=str(options.scheduler_file), timeout=CONNECT_TIMEOUT)
+            return client, None, f"scheduler {client.scheduler.address} (from {options.scheduler_file})"
+        if address:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+            return client, None, f"scheduler {address}"
+    except Chapter12Error:
+        raise
+    except (OSError, TimeoutError, ValueError) as e:
+        where = address or options.scheduler_file
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise Chapter12Error(f"cannot reach the Dask scheduler at {where} ({reason}); check that it runs and the "
+                             f"address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local cluster") from None
+    workers = options.workers or max(1, available_cores() // options.threads_per_worker)
+    dashboard = ":0" if _has_dashboard() else None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
+                           dashboard_address=dashboard, silence_logs=logging.ERROR, host="127.0.0.1")
+    client = Client(cluster)
+    return client, cluster, f"local cluster, {workers} worker(s) x {options.threads_per_worker} thread(s)"
+
+
+def _has_dashboard() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def threads_by_host(client) -> dict[str, int]:
+    """How many Dask threads each host runs (the cells' share of its cores is counted from it)."""
+    from chapter12.sweep.cell import _host_of
+
+    hosts: dict[str, int] = {}
+    for address, info in client.scheduler_info().get("workers", {}).items():
+        host = _host_of(address)
+        hosts[host] = hosts.get(host, 0) + int(info.get("nthreads", 1))
+    return hosts
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """Cells done / failed / running and an estimate of the time left; redrawn in place on a terminal,
+    one line per finished cell elsewhere."""
+
+    def __init__(self, total: int, skipped: int, stream=None) -> None:
+        self.total, self.skipped = total, skipped
+        self.done = self.failed = 0
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = time.perf_counter()
+        self.cell_seconds: list[float] = []
+
+    def line(self, running: int) -> str:
+        elapsed = time.perf_counter() - self.start
+        finished = self.done + self.failed
+        left = self.total - self.skipped - finished
+        eta = ""
+        if finished and left:
+            eta = f", about {_clock(elapsed / finished * left)} left"
+        width = 24
+        filled = int(width * (self.skipped + finished) / max(1, self.total))
+        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
+                f"{self.failed} failed, {running} running, {_clock(elapsed)}{eta}")
+
+    def cell_finished(self, record: dict, label: str, running: int) -> None:
+        if record["status"] == "ok":
+            self.done += 1
+            what = f"ok  accuracy {record['test_accuracy']:.4f} in {record['seconds']:.0f} s on {record['worker']}"
+        else:
+            self.failed += 1
+            what = f"FAILED ({record.get('error', '')})"
+        if self.tty:
+            self.stream.write("\r\x1b[2K")
+        self.stream.write(f"  {label}: {what}\n")
+        self.draw(running)
+
+    def draw(self, running: int) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + self.line(running))
+        else:
+            self.stream.write(self.line(running) + "\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _record(cell, outcome: dict) -> dict:
+    """The line results.jsonl gets for a finished cell."""
+    record = {"key": cell.key, "status": outcome["status"], "params": cell.params(), "worker": outcome.get("worker"),
+              "threads": outcome.get("threads"), "seconds": round(float(outcome.get("seconds", 0.0)), 3),
+              "log": outcome.get("log"), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    result = outcome.get("result")
+    if result:
+        record.update(test_accuracy=result["test_accuracy"], test_loss=result["test_loss"],
+                      epoch_seconds=result["epoch_seconds"], history=result["history"], n_train=result["n_train"],
+                      n_val=result["n_val"], n_test=result["n_test"], phases=result.get("seconds"),
+                      keras_backend=result.get("backend"))
+    else:
+        record["error"] = outcome.get("error", "")
+        record["log_tail"] = outcome.get("log_tail", [])
+    return record
+
+
+def _killed_record(cell, error: BaseException) -> dict:
+    reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip(": ")
+    if type(error).__name__ == "KilledWorker":
+        reason = "every worker that ran it died (Dask's KilledWorker); see the workers' logs"
+    return {"status": "failed", "error": reason, "seconds": 0.0}
+
+
+def sweep(options: SweepOptions, log=print) -> int:
+    """Run the grid; returns the exit status (0 all done, 1 some cells failed, 130 interrupted)."""
+    grid, source = make_grid(options)
+    cells = grid.cells()
+    settings = grid.settings.to_dict()
+    done = _check_out(options, settings) if not options.dry_run or (options.out / RESULTS_NAME).exists() else set()
+    todo = [c for c in cells if c.key not in done]
+    if options.dry_run:
+        log(f"grid: {len(cells)} cells, {len(cells) - len(todo)} done in {options.out / RESULTS_NAME}")
+        log(grid.describe())
+        for cell in cells:
+            log(f"  {cell.key}  {'done' if cell.key not in {c.key for c in todo} else 'todo'}  {cell.label()}")
+        if todo:
+            log("one cell alone: " + " ".join(train_command(todo[0].params(), settings, 1, "cell.json")[1:]))
+        return 0
+    if todo and grid.settings.data != "sample":
+        t = time.perf_counter()
+        source.raw()  # once here, so the cells find the prepared data (the Stanford cache) instead of each making it
+        if time.perf_counter() - t > 5:
+            log(f"prepared the data in {time.perf_counter() - t:.0f} s")
+    client, cluster, where = connect(options)  # before anything is written: an unreachable scheduler leaves no trace
+    try:
+        if options.overwrite:
+            for name in OUTPUTS:
+                target = options.out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        options.out.mkdir(parents=True, exist_ok=True)
+        results = options.out / RESULTS_NAME
+        start_file(results, settings)
+        log(f"sweep: {len(cells)} cells ({len(cells) - len(todo)} done before, {len(todo)} to run) on {where}")
+        if _has_dashboard() and client.dashboard_link:
+            log(f"Dask dashboard: {client.dashboard_link}")
+        log(f"results: {results}")
+        status = _run(client, todo, settings, options.out, results, len(cells), len(cells) - len(todo))
+    finally:
+        _close(client, cluster)
+    if status == 130:
+        return 130
+    from chapter12.report.sweep import write_report
+
+    for path in write_report(options.out / RESULTS_NAME, options.out):
+        log(f"wrote {path}")
+    if options.notebook:
+        path = run_notebook(options.out)
+        log(f"wrote {path}")
+    return status
+
+
+def _close(client, cluster) -> None:
+    try:
+        client.close(timeout=10)
+    finally:
+        if cluster is not None:
+            cluster.close(timeout=10)
+
+
+def _run(client, todo: list, settings: dict, out: Path, results: Path, total: int, skipped: int) -> int:
+    from distributed import as_completed
+
+    progress = Progress(total, skipped)
+    if not todo:
+        progress.draw(0)
+        progress.end()
+        return 0
+    hosts = threads_by_host(client)
+    session = f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
+    futures = {}
+    logs = out / LOGS
+    for cell in todo:
+        future = client.submit(run_cell, cell.key, cell.params(), settings, str((logs / f"{cell.key}.log").resolve()),
+                               hosts, key=f"cell-{cell.key}-{session}", pure=False)
+        futures[future] = cell
+    progress.draw(0)
+    pending = len(futures)
+    try:
+        for future in as_completed(futures):
+            cell = futures[future]
+            pending -= 1
+            try:
+                outcome = future.result()
+            except Exception as e:  # the task itself raised: the worker could not start it, or workers kept dying
+                outcome = _killed_record(cell, e)
+            if outcome["status"] == "interrupted":
+                continue  # not a result: run again next time
+            record = _record(cell, outcome)
+            append_line(results, record)
+            running = min(pending, sum(hosts.values()) or 1)
+            progress.cell_finished(record, cell.label(), running)
+    except KeyboardInterrupt:
+        progress.end()
+        for future in futures:
+            future.cancel()
+        print(f"error: interrupted; {skipped + progress.done} of {total} cells are done and kept in {results}; "
+              "run the same command again to go on from there", file=sys.stderr)
+        return 130
+    progress.end()
+    if progress.failed:
+        print(f"error: {progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "
+              f"{out / LOGS}); run the same command again to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_notebook(out: Path, results: "Path | None" = None) -> Path:
+    """Execute notebooks/sweep.ipynb on a sweep's results (default OUT/results.jsonl) into OUT/sweep.ipynb,
+    the sweep's handout page."""
+    from chapter12.run.kernel import current_interpreter_kernel
+    from chapter12.run.reproduce import NotebookJob, execute_notebook
+
+    results_file = str(Path(results).resolve()) if results is not None else RESULTS_NAME
+    job = NotebookJob("sweep.ipynb", {"results_file": results_file, "output_dir": "."}, None)
+    with current_interpreter_kernel(out / "sweep.log") as kernel:
+        record = execute_notebook(job, out, kernel)
+    if record["status"] != "ok":
+        raise Chapter12Error(f"the sweep notebook failed ({record.get('error')}); the results and summary are "
+                             f"written; see {out / 'sweep.log'}")
+    return out / "sweep.ipynb"
