@@ -295,6 +295,9 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
     return pdf
 
 
+SWEEP_NOTEBOOK = "sweep.ipynb"  # what `python -m chapter12 sweep` leaves in its --out folder
+
+
 def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_code: bool = False,
                   answers: bool = False, pdf: bool = False) -> list[Path]:
     """Write a standalone HTML page per executed notebook of run_dir and an index.html; return their paths, index last.
@@ -303,15 +306,17 @@ def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_c
     results and figures but not the code cells. Each notebook ends with exercises; their answers
     are left out unless answers=True (a teacher's copy). With pdf=True every page is also printed
     to an A4 PDF beside it by headless Chromium. Notebooks in run_dir that never ran (no
-    outputs) are skipped; a folder without any executed notebook raises Chapter12Error.
+    outputs) are skipped; a folder without any executed notebook raises Chapter12Error. The page
+    of a sweep is included, whether run_dir is the sweep's folder or holds it (RUN/<folder>/sweep.ipynb).
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise Chapter12Error(
-            f"{run_dir} is not a folder; pass the --out folder of a `python -m chapter12 reproduce` run"
+            f"{run_dir} is not a folder; pass the --out folder of a `python -m chapter12 reproduce` or `sweep` run"
         )
     executed = []
-    for path in _notebook_order(list(run_dir.glob("*.ipynb"))):
+    # A sweep run into a folder of the run (sweep --out RUN/sweep) gets its page in the run's handouts.
+    for path in _notebook_order(list(run_dir.glob("*.ipynb")) + list(run_dir.glob(f"*/{SWEEP_NOTEBOOK}"))):
         nb = _read_notebook(path)
         if is_executed(nb):
             executed.append((path, nb))

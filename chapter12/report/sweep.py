@@ -205,14 +205,14 @@ def gap_by(rows: list[dict], x: str) -> list[tuple[Any, float, int]]:
     return out
 
 
-def summary_markdown(head: dict, records: list[dict]) -> str:
+def sweep_summary_markdown(head: dict, records: list[dict]) -> str:
     """summary.md of a sweep."""
     rows = ok_rows(records)
     failed = [r for r in records if r.get("status") != "ok"]
     s = head.get("settings", {})
     lines = ["# Sweep", "",
              f"Data: {s.get('data')} (vocabulary {s.get('vocabulary')}, fingerprint {str(s.get('data_fingerprint'))[:12]}); "
-             f"{s.get('epochs')} epochs, batch size {s.get('batch_size')}; the book's settings otherwise.", "",
+             f"{s.get('epochs')} epoch(s), batch size {s.get('batch_size')}; the book's settings otherwise.", "",
              f"{len(rows)} cells done, {len(failed)} failed.", ""]
     varying = varying_axes(rows)
     if rows and "maxlen" in varying:
@@ -262,5 +262,5 @@ def write_report(results: "str | os.PathLike", out_dir: "str | os.PathLike") -> 
     head, records = read_sweep(results)
     out_dir = Path(out_dir)
     paths = save_sweep_figures(ok_rows(records), out_dir / "figures")
-    write_text(out_dir / "summary.md", summary_markdown(head, records))
+    write_text(out_dir / "summary.md", sweep_summary_markdown(head, records))
     return [out_dir / "summary.md", *paths]

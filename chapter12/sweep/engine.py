@@ -141,40 +141,62 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def predict_seconds(finished: list[tuple[str, int, float]], model: str, maxlen: int) -> float | None:
+    """A guess of a cell's seconds from the cells finished so far, (model, maxlen, seconds): a straight line in
+    maxlen through the same model's cells when they have two lengths or more, else their mean, else the mean
+    of all; None before any cell finished."""
+    from chapter12.report.sweep import linear_fit
+
+    same = [(m, s) for kind, m, s in finished if kind == model]
+    if len({m for m, _ in same}) > 1:
+        intercept, slope = linear_fit([m for m, _ in same], [s for _, s in same])
+        return max(0.0, intercept + slope * maxlen)
+    pool = [s for _, s in same] or [s for _, _, s in finished]
+    return sum(pool) / len(pool) if pool else None
+
+
 class Progress:
     """Cells done / failed / running and an estimate of the time left; redrawn in place on a terminal,
-    one line per finished cell elsewhere."""
+    one line per finished cell elsewhere. The estimate fits each model's seconds against maxlen over the
+    cells finished so far, and divides the cells left by the threads running them."""
 
-    def __init__(self, total: int, skipped: int, stream=None) -> None:
-        self.total, self.skipped = total, skipped
+    def __init__(self, cells: list, total: int, threads: int = 1, stream=None) -> None:
+        """cells: those to run; total: the grid's size (the others were done before)."""
+        self.total, self.skipped, self.threads = total, total - len(cells), max(1, threads)
+        self.left = {cell.key: cell for cell in cells}
         self.done = self.failed = 0
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.start = time.perf_counter()
-        self.cell_seconds: list[float] = []
+        self.finished: list[tuple[str, int, float]] = []
+
+    def seconds_left(self) -> float | None:
+        guesses = [predict_seconds(self.finished, c.model, c.maxlen) for c in self.left.values()]
+        if not guesses or None in guesses:
+            return None
+        return sum(guesses) / self.threads
 
     def line(self, running: int) -> str:
         elapsed = time.perf_counter() - self.start
-        finished = self.done + self.failed
-        left = self.total - self.skipped - finished
-        eta = ""
-        if finished and left:
-            eta = f", about {_clock(elapsed / finished * left)} left"
+        left = self.seconds_left()
+        eta = f", about {_clock(left)} left" if left else ""
         width = 24
-        filled = int(width * (self.skipped + finished) / max(1, self.total))
+        filled = int(width * (self.skipped + self.done + self.failed) / max(1, self.total))
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
                 f"{self.failed} failed, {running} running, {_clock(elapsed)}{eta}")
 
-    def cell_finished(self, record: dict, label: str, running: int) -> None:
+    def cell_finished(self, cell, record: dict, running: int) -> None:
+        self.left.pop(cell.key, None)
         if record["status"] == "ok":
             self.done += 1
+            self.finished.append((cell.model, cell.maxlen, float(record["seconds"])))
             what = f"ok  accuracy {record['test_accuracy']:.4f} in {record['seconds']:.0f} s on {record['worker']}"
         else:
             self.failed += 1
             what = f"FAILED ({record.get('error', '')})"
         if self.tty:
             self.stream.write("\r\x1b[2K")
-        self.stream.write(f"  {label}: {what}\n")
+        self.stream.write(f"  {cell.label()}: {what}\n")
         self.draw(running)
 
     def draw(self, running: int) -> None:
@@ -276,12 +298,12 @@ def _close(client, cluster) -> None:
 def _run(client, todo: list, settings: dict, out: Path, results: Path, total: int, skipped: int) -> int:
     from distributed import as_completed
 
-    progress = Progress(total, skipped)
+    hosts = threads_by_host(client)
+    progress = Progress(todo, total, sum(hosts.values()))
     if not todo:
         progress.draw(0)
         progress.end()
         return 0
-    hosts = threads_by_host(client)
     session = f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
     futures = {}
     logs = out / LOGS
@@ -304,7 +326,7 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
             record = _record(cell, outcome)
             append_line(results, record)
             running = min(pending, sum(hosts.values()) or 1)
-            progress.cell_finished(record, cell.label(), running)
+            progress.cell_finished(cell, record, running)
     except KeyboardInterrupt:
         progress.end()
         for future in futures:

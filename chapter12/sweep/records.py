@@ -20,11 +20,12 @@ def header(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_differ(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """'' when two grids share their settings, else the first difference, said in words."""
-    for name in sorted(set(old) | set(new)):
-        if old.get(name) != new.get(name):
-            return f"{name} {old.get(name)!r} there, {new.get(name)!r} here"
-    return ""
+    """'' when two grids share their settings, else every difference, said in words (fingerprints shortened)."""
+    def show(value):
+        return repr(value[:12] + "...") if isinstance(value, str) and len(value) > 40 else repr(value)
+
+    return "; ".join(f"{name} {show(old.get(name))} there, {show(new.get(name))} here"
+                     for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
 
 
 def done_keys(path: "str | os.PathLike", settings: dict[str, Any]) -> set[str]:
