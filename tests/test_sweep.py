@@ -264,6 +264,15 @@ def test_bad_input_gets_one_error_line_exit_2_and_nothing_written(tmp_path):
             assert sorted(p.name for p in out.iterdir()) == before and (out / "results.jsonl").read_bytes() == contents
 
 
+def test_dry_run_prints_the_grid_and_writes_nothing(tmp_path):
+    out = tmp_path / "sweep"
+    proc = _sweep([*FAST, "--maxlen", "25", "50", "--seeds", "0", "1", "--out", str(out), "--dry-run"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "grid: 8 cells, 0 done" in proc.stdout
+    assert proc.stdout.count(" todo ") == 8 and "one cell alone: python -m chapter12 train --model simple_rnn" in proc.stdout
+    assert not out.exists()
+
+
 def test_report_refuses_what_is_not_a_sweep(tmp_path):
     (tmp_path / "results.jsonl").write_text("hello\n")
     proc = subprocess.run([sys.executable, "-m", "chapter12", "report", str(tmp_path / "results.jsonl")],
@@ -279,6 +288,7 @@ def test_a_local_sweep_resumes_reports_and_makes_a_handout(tmp_path):
     proc = _sweep(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "8 cells (0 done before, 8 to run) on local cluster, 2 worker(s) x 1 thread(s)" in proc.stdout
+    assert "Dask dashboard: http://127.0.0.1:" in proc.stdout
     lines = _lines(out / "results.jsonl")
     cells = lines[1:]
     assert lines[0]["kind"] == KIND and len(cells) == 8 and {c["status"] for c in cells} == {"ok"}

@@ -112,9 +112,8 @@ def connect(options: SweepOptions):
         raise Chapter12Error(f"cannot reach the Dask scheduler at {where} ({reason}); check that it runs and the "
                              f"address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local cluster") from None
     workers = options.workers or max(1, available_cores() // options.threads_per_worker)
-    dashboard = ":0" if _has_dashboard() else None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
-                           dashboard_address=dashboard, silence_logs=logging.ERROR, host="127.0.0.1")
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1")
     client = Client(cluster)
     return client, cluster, f"local cluster, {workers} worker(s) x {options.threads_per_worker} thread(s)"
 
@@ -249,7 +248,7 @@ def sweep(options: SweepOptions, log=print) -> int:
         for cell in cells:
             log(f"  {cell.key}  {'done' if cell.key not in {c.key for c in todo} else 'todo'}  {cell.label()}")
         if todo:
-            log("one cell alone: " + " ".join(train_command(todo[0].params(), settings, 1, "cell.json")[1:]))
+            log("one cell alone: python " + " ".join(train_command(todo[0].params(), settings, 1, "cell.json")[1:]))
         return 0
     if todo and grid.settings.data != "sample":
         t = time.perf_counter()
@@ -269,8 +268,9 @@ def sweep(options: SweepOptions, log=print) -> int:
         results = options.out / RESULTS_NAME
         start_file(results, settings)
         log(f"sweep: {len(cells)} cells ({len(cells) - len(todo)} done before, {len(todo)} to run) on {where}")
-        if _has_dashboard() and client.dashboard_link:
-            log(f"Dask dashboard: {client.dashboard_link}")
+        if client.scheduler_info().get("services", {}).get("dashboard"):
+            hint = "" if cluster is None or _has_dashboard() else " (its live plots need bokeh: pip install 'bokeh>=3.1')"
+            log(f"Dask dashboard: {client.dashboard_link}{hint}")
         log(f"results: {results}")
         status = _run(client, todo, settings, options.out, results, len(cells), len(cells) - len(todo))
     finally:
