@@ -273,6 +273,21 @@ def test_dry_run_prints_the_grid_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--maxlen", "0"], "maxlen must be at least 1"),
+    (["--model", "transformer"], "unknown model kind 'transformer'"),
+    (["--backend", "theano"], "unknown backend 'theano'"),
+    (["--recurrent-dropout", "1.5"], "recurrent_dropout must be a number in [0, 1)"),
+    (["--threads", "-2"], "--threads must be at least 1"),
+    (["--json", "."], "is a folder; pass the name of a file"),
+])
+def test_train_refuses_bad_input_before_training(tmp_path, args, message):
+    proc = subprocess.run([sys.executable, "-m", "chapter12", "train", "--quick", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
 def test_report_refuses_what_is_not_a_sweep(tmp_path):
     (tmp_path / "results.jsonl").write_text("hello\n")
     proc = subprocess.run([sys.executable, "-m", "chapter12", "report", str(tmp_path / "results.jsonl")],

@@ -147,7 +147,9 @@ def train_here(params: dict[str, Any], settings: dict[str, Any], threads: int, j
     from chapter12.checks import check_can_create_folder
     from chapter12.files import write_json
 
-    if json_out is not None:
+    if json_out is not None:  # checked now, not after the minutes of training
+        if Path(json_out).is_dir():
+            raise Chapter12Error(f"--json {json_out} is a folder; pass the name of a file to write")
         check_can_create_folder(json_out, "--json")
     for name in THREAD_ENV:  # before the backend starts
         os.environ[name] = str(threads)
