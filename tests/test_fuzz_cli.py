@@ -1,4 +1,4 @@
-"""A fuzzed command line: whatever flags and values a user types, `reproduce`, `time` and `handouts`
+"""A fuzzed command line: whatever flags and values a user types, `reproduce`, `time`, `handouts` and `sweep`
 either start normally or answer with exit status 2 and exactly one `error:` line, no traceback, and
 create nothing.
 
@@ -7,7 +7,7 @@ non-numeric, empty, unicode, paths that do not exist, files where folders are ex
 reverse) and the switches. Each example runs `chapter12.run.cli.main` in this process, stopped at the
 first step of real work: `reproduce`'s notebook jobs, where what passed the checks is held against
 the limits the notebooks will apply; `time`'s first worker, where its settings must pass their own
-check; `handouts`' first page. The Keras download is replaced by a tiny local stand-in. Nothing is
+check; `handouts`' first page; `sweep`'s connection to Dask, where its grid must hold cells. The Keras download is replaced by a tiny local stand-in. Nothing is
 trained, so the test takes seconds.
 """
 
@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, event, example, given, settings  # noqa: E40
 from hypothesis import strategies as st  # noqa: E402
 
 import chapter12.report.handouts as handouts_module  # noqa: E402
+import chapter12.sweep.engine as sweep_module  # noqa: E402
 import chapter12.run.reproduce as reproduce_module  # noqa: E402
 import chapter12.timing as timing_module  # noqa: E402
 from chapter12.book import MODEL_KINDS, BookConfig  # noqa: E402
@@ -55,6 +56,12 @@ def _handouts_started(*args, **kwargs):
     raise Started
 
 
+def _sweep_started(options):
+    grid, _ = sweep_module.make_grid(options)  # what reaches the workers is a grid of checked cells
+    assert grid.cells() and all(cell.key for cell in grid.cells())
+    raise Started
+
+
 def _started(options, config, source):
     # What reaches the notebooks must pass the limits they will apply: NumPy's seed range (which is
     # Keras's), one run per seed, known models and notebooks, and the book's settings' own checks.
@@ -74,8 +81,12 @@ FLAGS = {  # the flags that take values, per command
                   "--vocabulary", "--data", "--out"],
     "time": ["--backends", "--data", "--vocabulary", "--variants", "--epochs", "--repeats", "--batch-size", "--json"],
     "handouts": ["--out"],
+    "sweep": ["--seeds", "--epochs", "--batch-size", "--models", "--maxlen", "--num-words", "--units",
+              "--recurrent-dropout", "--backend", "--vocabulary", "--data", "--out", "--grid", "--workers",
+              "--threads-per-worker"],
 }
-SWITCHES = {"reproduce": ["--quick", "--overwrite", "--verbose"], "time": ["--quick"], "handouts": ["--hide-code", "--answers"]}
+SWITCHES = {"reproduce": ["--quick", "--overwrite", "--verbose"], "time": ["--quick"], "handouts": ["--hide-code", "--answers"],
+            "sweep": ["--quick", "--overwrite", "--dry-run"]}
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 junk = st.one_of(
@@ -102,8 +113,16 @@ GOOD = {
     "--backends": st.sampled_from(["tensorflow", "jax", "torch"]),
     "--variants": st.sampled_from(["book", "fused"]),
     "--json": st.one_of(place, st.sampled_from(["t.json", "deeper/t.json"])),
+    "--maxlen": st.sampled_from(["25", "100", "400"]),
+    "--num-words": st.sampled_from(["4", "500", "2500"]),
+    "--units": st.sampled_from(["1", "64"]),
+    "--recurrent-dropout": st.sampled_from(["0", "0.2", "0.5"]),
+    "--grid": place,
+    "--workers": st.sampled_from(["1", "2"]),
+    "--threads-per-worker": st.sampled_from(["1", "2"]),
 }
-MANY = {"--seeds", "--models", "--only", "--backends", "--variants"}  # flags that take several values
+MANY = {"--seeds", "--models", "--only", "--backends", "--variants", "--maxlen", "--num-words", "--units",
+        "--recurrent-dropout"}  # flags that take several values
 
 
 @st.composite
@@ -118,7 +137,7 @@ def flag_use(draw, command):
 @st.composite
 def command_line(draw):
     """(command, [(flag, values)], switches, positional): a whole command line, drawn."""
-    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts"]))
+    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts", "sweep"]))
     flags = draw(st.lists(flag_use(command), max_size=3))
     switches = draw(st.lists(st.sampled_from(SWITCHES[command]), max_size=2))
     positional = draw(st.one_of(st.just("@run"), st.just("@run"), place, junk)) if command == "handouts" else None
@@ -190,7 +209,7 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     for flag, vals in flags:
         argv += [flag, *(value(v) for v in vals)]
     argv += switches
-    if out_given and command == "reproduce":
+    if out_given and command in ("reproduce", "sweep"):
         argv += ["--out", "run_here"]
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as cache:
         before = _listing(base, Path(work))
@@ -199,6 +218,7 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
                 mock.patch.object(reproduce_module, "_jobs", side_effect=_started), \
                 mock.patch.object(timing_module, "measure_backend", side_effect=_time_started), \
                 mock.patch.object(handouts_module, "_exporter", side_effect=_handouts_started), \
+                mock.patch.object(sweep_module, "connect", side_effect=_sweep_started), \
                 mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in), \
                 contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             os.environ.pop("CHAPTER12_DATA", None)
@@ -214,7 +234,7 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
                               if ":" in err else str(status)))
     assert "Traceback" not in err, (argv, err)
     assert after == before, (argv, sorted(after ^ before))  # nothing created, nothing removed
-    if status == "started":
+    if status == "started" or (status == 0 and "--dry-run" in switches):
         json_at = [v for flag, vals in flags if flag == "--json" for v in vals[-1:]]
         assert not (command == "time" and json_at and value(json_at[-1]).startswith(paths["a_file"])), argv
         return
