@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,10 +113,30 @@ def connect(options: SweepOptions):
         raise Chapter12Error(f"cannot reach the Dask scheduler at {where} ({reason}); check that it runs and the "
                              f"address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local cluster") from None
     workers = options.workers or max(1, available_cores() // options.threads_per_worker)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1")
+    # The local workers (and the cells they start) ignore Ctrl-C: the terminal sends it to every process
+    # of the foreground group, and each worker would print a traceback. The client alone handles it; it
+    # closes the cluster, and each cell dies with its worker.
+    with _sigint_ignored():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1")
     client = Client(cluster)
     return client, cluster, f"local cluster, {workers} worker(s) x {options.threads_per_worker} thread(s)"
+
+
+@contextmanager
+def _sigint_ignored():
+    """SIGINT ignored in this process while the block runs, so processes started in it inherit that."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _has_dashboard() -> bool:
@@ -159,15 +180,17 @@ class Progress:
     one line per finished cell elsewhere. The estimate fits each model's seconds against maxlen over the
     cells finished so far, and divides the cells left by the threads running them."""
 
-    def __init__(self, cells: list, total: int, threads: int = 1, stream=None) -> None:
-        """cells: those to run; total: the grid's size (the others were done before)."""
+    def __init__(self, cells: list, total: int, threads: int = 1, stream=None,
+                 done_before: list[tuple[str, int, float]] = ()) -> None:
+        """cells: those to run; total: the grid's size (the others were done before: their (model, maxlen,
+        seconds) start the estimate of the time left)."""
         self.total, self.skipped, self.threads = total, total - len(cells), max(1, threads)
         self.left = {cell.key: cell for cell in cells}
         self.done = self.failed = 0
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.start = time.perf_counter()
-        self.finished: list[tuple[str, int, float]] = []
+        self.finished: list[tuple[str, int, float]] = list(done_before)
 
     def seconds_left(self) -> float | None:
         guesses = [predict_seconds(self.finished, c.model, c.maxlen) for c in self.left.values()]
@@ -298,8 +321,12 @@ def _close(client, cluster) -> None:
 def _run(client, todo: list, settings: dict, out: Path, results: Path, total: int, skipped: int) -> int:
     from distributed import as_completed
 
+    from chapter12.report.sweep import read_sweep
+
     hosts = threads_by_host(client)
-    progress = Progress(todo, total, sum(hosts.values()))
+    _, before = read_sweep(results)
+    timed = [(r["params"]["model"], r["params"]["maxlen"], float(r["seconds"])) for r in before if r["status"] == "ok"]
+    progress = Progress(todo, total, sum(hosts.values()), done_before=timed)
     if not todo:
         progress.draw(0)
         progress.end()
