@@ -178,7 +178,8 @@ def predict_seconds(finished: list[tuple[str, int, float]], model: str, maxlen: 
 class Progress:
     """Cells done / failed / running and an estimate of the time left; redrawn in place on a terminal,
     one line per finished cell elsewhere. The estimate fits each model's seconds against maxlen over the
-    cells finished so far, and divides the cells left by the threads running them."""
+    cells finished so far, and divides the cells left by the threads running them (but never says less
+    than the longest cell left); it does not know how far the running cells have got."""
 
     def __init__(self, cells: list, total: int, threads: int = 1, stream=None,
                  done_before: list[tuple[str, int, float]] = ()) -> None:
@@ -196,7 +197,7 @@ class Progress:
         guesses = [predict_seconds(self.finished, c.model, c.maxlen) for c in self.left.values()]
         if not guesses or None in guesses:
             return None
-        return sum(guesses) / self.threads
+        return max(sum(guesses) / self.threads, max(guesses))  # the longest cell alone takes at least itself
 
     def line(self, running: int) -> str:
         elapsed = time.perf_counter() - self.start
