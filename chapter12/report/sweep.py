@@ -62,13 +62,16 @@ def seconds_per_epoch(record: dict) -> float:
 
 
 def ok_rows(records: Iterable[dict]) -> list[dict]:
-    """One flat row per finished cell: its parameters, test accuracy and loss, seconds per epoch."""
+    """One flat row per finished cell: its parameters, test accuracy and loss, training accuracy in the last
+    epoch, seconds per epoch."""
     rows = []
     for r in records:
         if r.get("status") != "ok":
             continue
         row = dict(r["params"])
+        last_epoch = {k: v[-1] for k, v in (r.get("history") or {}).items() if v}
         row.update(test_accuracy=r["test_accuracy"], test_loss=r["test_loss"], epoch_seconds=seconds_per_epoch(r),
+                   train_accuracy=last_epoch.get("accuracy", float("nan")),
                    seconds=r.get("seconds"), worker=r.get("worker"), threads=r.get("threads"), key=r["key"])
         rows.append(row)
     return sorted(rows, key=lambda row: tuple(str(row[a]).zfill(12) if isinstance(row[a], int) else str(row[a])
