@@ -113,6 +113,16 @@ def test_the_error_of_a_failed_cell_is_its_error_line_else_the_last_line():
     assert last_error_line("") == "the training process printed nothing"
 
 
+def test_cells_start_seed_by_seed_and_the_dearest_first_within_a_seed():
+    from chapter12.sweep.engine import priorities
+
+    cells = _grid(models=["simple_rnn", "lstm"], seeds=[3, 1], maxlen=[25, 400], backend="tensorflow").cells()
+    order = [c for _, c in sorted(zip(priorities(cells), cells), key=lambda pc: -pc[0])]
+    assert [(c.seed, c.model, c.maxlen) for c in order] == [
+        (3, "lstm", 400), (3, "simple_rnn", 400), (3, "lstm", 25), (3, "simple_rnn", 25),
+        (1, "lstm", 400), (1, "simple_rnn", 400), (1, "lstm", 25), (1, "simple_rnn", 25)]
+
+
 def test_the_time_left_is_guessed_from_a_line_through_each_models_cells():
     finished = [("lstm", 25, 60.0), ("lstm", 50, 100.0), ("simple_rnn", 25, 30.0)]
     assert predict_seconds(finished, "lstm", 100) == pytest.approx(180.0)

@@ -116,7 +116,11 @@ def connect(options: SweepOptions):
     # The local workers (and the cells they start) ignore Ctrl-C: the terminal sends it to every process
     # of the foreground group, and each worker would print a traceback. The client alone handles it; it
     # closes the cluster, and each cell dies with its worker.
-    with _sigint_ignored():
+    # Saturation 1.0: a worker holds only the cells it runs. Dask's default (1.1) also queues one more on each
+    # busy worker, where a long cell can wait while another worker has nothing left to do.
+    import dask
+
+    with _sigint_ignored(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
                                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1")
     client = Client(cluster)
@@ -319,6 +323,14 @@ def _close(client, cluster) -> None:
             cluster.close(timeout=10)
 
 
+def priorities(cells: list) -> list[int]:
+    """Dask priorities (higher starts first): the seeds in their order, so a sweep stopped early has whole
+    seeds done; within a seed the dearest cell first, so no long cell starts last while the other workers
+    wait with nothing to do."""
+    rank = {seed: i for i, seed in enumerate(dict.fromkeys(cell.seed for cell in cells))}
+    return [(len(rank) - rank[cell.seed]) * 10**9 + min(int(cell.cost()), 10**9 - 1) for cell in cells]
+
+
 def _run(client, todo: list, settings: dict, out: Path, results: Path, total: int, skipped: int) -> int:
     from distributed import as_completed
 
@@ -335,9 +347,9 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
     session = f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
     futures = {}
     logs = out / LOGS
-    for cell in todo:
+    for cell, priority in zip(todo, priorities(todo)):
         future = client.submit(run_cell, cell.key, cell.params(), settings, str((logs / f"{cell.key}.log").resolve()),
-                               hosts, key=f"cell-{cell.key}-{session}", pure=False)
+                               hosts, key=f"cell-{cell.key}-{session}", pure=False, priority=priority)
         futures[future] = cell
     progress.draw(0)
     pending = len(futures)

@@ -30,6 +30,8 @@ AXES: dict[str, tuple] = {
 }
 # Settings every cell of a grid shares (a grid file may set them too; flags win).
 SETTINGS = ("data", "quick", "vocabulary", "epochs", "batch_size")
+# How much dearer each model's step is than the simple RNN's (gates): only for choosing which cell starts first.
+MODEL_COST = {"simple_rnn": 1, "gru": 3, "lstm": 4, "bidirectional_lstm": 8}
 # A cell's name for each axis (the axes are plural where the reproduce flags are).
 PARAM_OF_AXIS = {"models": "model", "seeds": "seed"}
 
@@ -95,6 +97,10 @@ class Cell:
         """16 hex digits of SHA-256 over the cell's parameters, its settings and the data's fingerprint:
         the same cell of the same data always gets the same key, any change gets another."""
         return cell_key(self.params(), self.settings.to_dict())
+
+    def cost(self) -> float:
+        """A rough relative cost: one step per word, of a cell about 4 times as dear for an LSTM (4 gates)."""
+        return self.maxlen * self.units * MODEL_COST.get(self.model, 4)
 
     def label(self) -> str:
         return (f"{self.model} seed={self.seed} maxlen={self.maxlen} num_words={self.num_words} units={self.units} "
