@@ -314,6 +314,7 @@ def test_a_local_sweep_resumes_reports_and_makes_a_handout(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "8 cells (0 done before, 8 to run) on local cluster, 2 worker(s) x 1 thread(s)" in proc.stdout
     assert "Dask dashboard: http://127.0.0.1:" in proc.stdout
+    assert "absl" not in proc.stdout + proc.stderr  # the notebook's TensorFlow start-up lines go to sweep.log
     lines = _lines(out / "results.jsonl")
     cells = lines[1:]
     assert lines[0]["kind"] == KIND and len(cells) == 8 and {c["status"] for c in cells} == {"ok"}

@@ -201,8 +201,9 @@ class _LogFileHandler(logging.FileHandler):
 
 
 @contextmanager
-def _papermill_logging(log_file: Path, verbose: bool) -> Iterator[None]:
-    # papermill sends the notebook's own output through its logger while a cell runs.
+def papermill_logging(log_file: Path, verbose: bool) -> Iterator[None]:
+    """Send what papermill logs (the notebook's own output, while a cell runs) to log_file, and with verbose
+    also to the terminal, filtered; nothing reaches the terminal otherwise."""
     logger = logging.getLogger("papermill")
     handlers: list[logging.Handler] = [_LogFileHandler(log_file, encoding="utf-8", delay=True)]
     if verbose:
@@ -355,7 +356,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     width = max(len(name) for name in options.only)
     try:
         records = []
-        with _papermill_logging(staging / LOG_FILE, options.verbose), \
+        with papermill_logging(staging / LOG_FILE, options.verbose), \
                 current_interpreter_kernel(log_file=staging / LOG_FILE, preload=("keras",)) as kernel:
             kernels = KernelsAhead(kernel, staging)
             try:

@@ -386,11 +386,12 @@ def run_notebook(out: Path, results: "Path | None" = None) -> Path:
     """Execute notebooks/sweep.ipynb on a sweep's results (default OUT/results.jsonl) into OUT/sweep.ipynb,
     the sweep's handout page."""
     from chapter12.run.kernel import current_interpreter_kernel
-    from chapter12.run.reproduce import NotebookJob, execute_notebook
+    from chapter12.run.reproduce import NotebookJob, execute_notebook, papermill_logging
 
     results_file = str(Path(results).resolve()) if results is not None else RESULTS_NAME
     job = NotebookJob("sweep.ipynb", {"results_file": results_file, "output_dir": "."}, None)
-    with current_interpreter_kernel(out / "sweep.log") as kernel:
+    log = out / "sweep.log"  # the notebook's output and the kernel's stderr, not the terminal
+    with current_interpreter_kernel(log) as kernel, papermill_logging(log, verbose=False):
         record = execute_notebook(job, out, kernel)
     if record["status"] != "ok":
         raise Chapter12Error(f"the sweep notebook failed ({record.get('error')}); the results and summary are "
