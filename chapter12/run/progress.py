@@ -18,9 +18,10 @@ from typing import Any, TextIO
 _WIDTH = 20  # characters of the bar
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """Seconds as m:ss, or h:mm:ss from an hour on."""
     seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def section_of_each_cell(cells: list[Any]) -> list[str]:
@@ -85,7 +86,7 @@ class NotebookProgress:
         if self._ticker is not None:
             self._ticker.join(timeout=2)
         clear = "\r\033[K" if self.interactive else ""
-        self._write(f"{clear}{self.label}: {status} in {_clock(seconds)}\n")
+        self._write(f"{clear}{self.label}: {status} in {clock(seconds)}\n")
 
     # --- drawing
 
@@ -99,10 +100,10 @@ class NotebookProgress:
             section = self.sections[self.current] if self.current is not None and self.current < len(self.sections) else ""
             estimate = ""
             if 0 < self.code_done < code_total:
-                estimate = f", ~{_clock(elapsed / self.code_done * (code_total - self.code_done))} left"
+                estimate = f", ~{clock(elapsed / self.code_done * (code_total - self.code_done))} left"
         bar = "#" * filled + "-" * (_WIDTH - filled)
         section = (section[:28] + "…") if len(section) > 29 else section
-        return f"{self.label} [{bar}] {self.done}/{len(self.cells)} cells  {section}  {_clock(elapsed)}{estimate}"
+        return f"{self.label} [{bar}] {self.done}/{len(self.cells)} cells  {section}  {clock(elapsed)}{estimate}"
 
     def _draw(self) -> None:
         if self.interactive and not self._stop.is_set():

@@ -76,7 +76,8 @@ def _worker_identity() -> tuple[str, int | None]:
         return "local", None
 
 
-def _host_of(address: str) -> str:
+def host_of(address: str) -> str:
+    """The host name or IP of a Dask address (tcp://10.0.0.5:8786 -> 10.0.0.5)."""
     from urllib.parse import urlparse
 
     return urlparse(address if "://" in address else f"tcp://{address}").hostname or address
@@ -107,7 +108,7 @@ def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_fil
              threads_by_host: dict[str, int] | None = None) -> dict[str, Any]:
     """Train one cell in a fresh process and return its record (status ok, failed or interrupted)."""
     address, nthreads = _worker_identity()
-    host = _host_of(address) if address != "local" else socket.gethostname()
+    host = host_of(address) if address != "local" else socket.gethostname()
     on_host = (threads_by_host or {}).get(host) or nthreads or 1
     threads = share_of_cores(available_cores(), on_host)
     log = _log_path(log_file, key)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error
-from chapter12.sweep.cell import available_cores, run_cell, train_command
+from chapter12.run.progress import clock
+from chapter12.sweep.cell import available_cores, host_of, run_cell, train_command
 from chapter12.sweep.grid import Grid, Settings
 from chapter12.sweep.records import RESULTS_NAME, append_line, done_keys, start_file
 
@@ -151,18 +152,11 @@ def _has_dashboard() -> bool:
 
 def threads_by_host(client) -> dict[str, int]:
     """How many Dask threads each host runs (the cells' share of its cores is counted from it)."""
-    from chapter12.sweep.cell import _host_of
-
     hosts: dict[str, int] = {}
     for address, info in client.scheduler_info().get("workers", {}).items():
-        host = _host_of(address)
+        host = host_of(address)
         hosts[host] = hosts.get(host, 0) + int(info.get("nthreads", 1))
     return hosts
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def predict_seconds(finished: list[tuple[str, int, float]], model: str, maxlen: int) -> float | None:
@@ -206,11 +200,11 @@ class Progress:
     def line(self, running: int) -> str:
         elapsed = time.perf_counter() - self.start
         left = self.seconds_left()
-        eta = f", about {_clock(left)} left" if left else ""
+        eta = f", about {clock(left)} left" if left else ""
         width = 24
         filled = int(width * (self.skipped + self.done + self.failed) / max(1, self.total))
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
-                f"{self.failed} failed, {running} running, {_clock(elapsed)}{eta}")
+                f"{self.failed} failed, {running} running, {clock(elapsed)}{eta}")
 
     def cell_finished(self, cell, record: dict, running: int) -> None:
         self.left.pop(cell.key, None)
