@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -65,9 +68,28 @@ def _redirect_stderr(path: str) -> None:
     os.close(fd)
 
 
+def _exit_with_parent(interval: float = 0.2) -> None:
+    """End this kernel as soon as the process that started it is gone.
+
+    ipykernel watches its parent too, but only once the kernel is up, after the preloaded imports
+    (seconds): a run interrupted in that window left a kernel behind, holding the terminal's output
+    open. This watch starts first, and a parent already gone ends the kernel at once."""
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+    if not parent:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)  # nothing to save: the run that wanted this kernel has ended
+
+    threading.Thread(target=watch, name="chapter12-parent-watch", daemon=True).start()
+
+
 def launch() -> None:
     """Start an IPython kernel, as `python -m ipykernel_launcher` does, after pointing fd 2 at the log file
     and importing the modules to preload."""
+    _exit_with_parent()
     log = os.environ.get(LOG_ENV)
     if log:
         _redirect_stderr(log)
@@ -103,7 +125,11 @@ class KernelsAhead:
         from jupyter_client import KernelManager
 
         km = KernelManager(kernel_name=self.kernel_name)
-        km.start_kernel(cwd=self.cwd)
+        try:
+            km.start_kernel(cwd=self.cwd)
+        except BaseException:  # Ctrl-C while it starts: the half-started kernel goes too
+            shut_down(km)
+            raise
         return km
 
     def take(self):
@@ -123,9 +149,60 @@ class KernelsAhead:
             shut_down(km)
 
 
+def _kill(km) -> None:
+    """Kill the kernel's process group at once (jupyter_client starts each kernel in a session of its
+    own, so the terminal's Ctrl-C never reaches it); a kernel already gone is fine."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # its group: the kernel and anything it started
+    except OSError:
+        process.kill()
+    try:
+        process.wait(timeout=10)
+    except Exception:
+        pass
+
+
+def _end_leftovers() -> None:
+    """Finish what a notebook cut short by Ctrl-C left waiting in this thread's event loop.
+
+    papermill, nbclient and jupyter_client share one event loop per thread. Ctrl-C during a notebook
+    leaves nbclient's wait for the cell's reply in it, and the next call that runs the loop (the
+    kernel's shutdown) resumed that wait: measured, 24-28 s between Ctrl-C during training and the
+    exit. With the kernel already killed, the waits are cancelled and run to their end here (their
+    errors collected, not printed at exit), and the shutdown takes under a second."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    try:
+        loop = ensure_event_loop()
+    except Exception:  # no loop can be made: nothing is waiting in one either
+        return
+    if loop.is_running() or loop.is_closed():
+        return
+    tasks = asyncio.all_tasks(loop)
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    try:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    except BaseException:
+        pass
+
+
 def shut_down(km) -> None:
-    """Stop a kernel and free what it holds; a kernel that is already gone is fine."""
+    """Stop a kernel and free what it holds; a kernel that is already gone is fine.
+
+    The kernel is killed first, whatever the notebook was doing (there is nothing in it to save:
+    the notebook's outputs are already written), then jupyter_client cleans up after it."""
+    _kill(km)
+    _end_leftovers()
     try:
         km.shutdown_kernel(now=True)
-    except Exception:  # already dead, or never started
+    except Exception:  # already dead, never started, or the manager is broken
         pass
+    _kill(km)
