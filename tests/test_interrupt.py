@@ -89,3 +89,67 @@ def test_ctrl_c(tmp_path, moment):
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert errors == ["error: interrupted; nothing was written to the output folder"], output[-1000:]
     assert not out.exists()
+
+
+# A kernel whose run ended while the kernel was still importing Keras (before ipykernel watches its
+# parent) was left behind: in the CI it held the test's output pipe open for minutes. The kernel must
+# end with its parent even where the orphan is not handed to process 1 but to a subreaper (as under
+# a container's init or a CI runner).
+_ORPHAN = r"""
+import ctypes, json, os, subprocess, sys, time
+ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans come here, not to 1
+parent = subprocess.Popen([sys.executable, "-c", '''
+import os, subprocess, sys, time
+env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()), CHAPTER12_KERNEL_PRELOAD="keras")
+kernel = subprocess.Popen([sys.executable, "-m", "chapter12.run.kernel", "-f", sys.argv[1]], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(kernel.pid, flush=True)
+time.sleep(1.5)  # the kernel is importing Keras when its parent ends
+''', sys.argv[1]], stdout=subprocess.PIPE, text=True)  # the parent starts the kernel and ends at once
+kernel = int(parent.stdout.readline())
+parent.wait()
+deadline = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    pid, status = os.waitpid(kernel, os.WNOHANG)
+    if pid:
+        print("ended", flush=True)
+        sys.exit(0)
+    time.sleep(0.1)
+os.kill(kernel, 9)
+os.waitpid(kernel, 0)
+print("still running", flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers are a Linux feature")
+def test_kernel_ends_with_its_parent(tmp_path):
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "kernel.json"), "60"], capture_output=True,
+                          text=True, timeout=120, cwd=os.getcwd())
+    assert done.stdout.strip() == "ended", done.stdout + done.stderr
+
+
+# Ctrl-C that lands while jupyter_client builds an event loop leaves a half-made loop and a coroutine
+# never awaited; Python reported both at exit, with a traceback, under the one `error:` line.
+_HALF_MADE = r"""
+import asyncio, sys
+import chapter12.run.cli as cli
+
+def interrupted(args):
+    global left
+    async def never(): pass
+    left = [never(), object.__new__(asyncio.SelectorEventLoop)]  # as Ctrl-C inside new_event_loop() leaves them
+    raise KeyboardInterrupt
+
+cli._run = interrupted
+sys.exit(cli.main(["reproduce", "--quick", "--out", "out"]))
+"""
+
+
+def test_ctrl_c_leaves_one_line_when_it_cuts_an_event_loop_short(tmp_path):
+    script = tmp_path / "half_made.py"
+    script.write_text(_HALF_MADE)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130
+    assert done.stderr.strip().splitlines() == ["error: interrupted; nothing was written to the output folder"], done.stderr

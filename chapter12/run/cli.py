@@ -280,6 +280,19 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _quiet_teardown() -> None:
+    """After Ctrl-C, let the interpreter end without printing about what the signal cut short.
+
+    A Ctrl-C that lands while jupyter_client builds an event loop leaves a half-made loop and a
+    coroutine never awaited; at exit Python reports both ("Exception ignored in ...", a traceback,
+    "RuntimeWarning: coroutine ... was never awaited") under the one line that already says what
+    happened. Found by the Ctrl-C test, pressing it as a kernel starts."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    sys.unraisablehook = lambda unraisable: None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -298,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written to the output folder", file=sys.stderr)
+        _quiet_teardown()
         return 130
 
 
