@@ -4,6 +4,8 @@ on a local cluster of 1 worker x 2 threads against 2 workers x 1 thread.
 
     python benchmarks/bench_sweep.py --data ../shared/data/aclImdb_v1_labeled.tar.gz            # both
     python benchmarks/bench_sweep.py --quick --what overhead --repeats 1                         # a rehearsal
+    python benchmarks/bench_sweep.py --data ... --what layout --repeats 1 --layout-maxlen 25 50 100 200 400
+                                                                          # the full grid's lengths, seed 0
 
 (1) Alone and sweep alternate, `--repeats` times. The sweep runs on 1 worker x 1 thread, so its cells run
 one at a time with every core, as the cells alone do (`--threads` = the cores); its wall time includes
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +44,7 @@ def timed(cmd: list[str], env: dict | None = None) -> float:
 
 def sweep_cmd(out: Path, data: list[str], cells: dict, layout: tuple[int, int]) -> list[str]:
     return [sys.executable, "-m", "chapter12", "sweep", *data, "--models", *cells["models"], "--maxlen",
-            *map(str, cells["maxlen"]), "--seeds", "0", "--out", str(out), "--no-notebook", "--overwrite",
+            *map(str, cells["maxlen"]), "--seeds", *map(str, cells.get("seeds", [0])), "--out", str(out), "--no-notebook", "--overwrite",
             "--workers", str(layout[0]), "--threads-per-worker", str(layout[1])]
 
 
@@ -73,16 +76,21 @@ def overhead(data: list[str], settings: dict, cells: dict, repeats: int, tmp: Pa
     print(f"overhead per cell: {(s - a) / n:+.1f} s ({(s / a - 1) * 100:+.1f}%)")
 
 
-def layouts(data: list[str], cells: dict, repeats: int, tmp: Path) -> None:
+def layouts(data: list[str], cells: dict, repeats: int, tmp: Path, keep: Path | None = None) -> None:
     cores = available_cores()
     chosen = [(1, cores), (cores, 1)]
     times: dict[tuple[int, int], list[float]] = {lay: [] for lay in chosen}
     for r in range(repeats):
         for lay in chosen:
-            times[lay].append(timed(sweep_cmd(tmp / f"sweep-{lay[0]}x{lay[1]}", data, cells, lay)))
+            out = tmp / f"sweep-{lay[0]}x{lay[1]}"
+            times[lay].append(timed(sweep_cmd(out, data, cells, lay)))
             print(f"run {r + 1}: {lay[0]} worker(s) x {lay[1]} thread(s): {times[lay][-1]:.1f} s", flush=True)
+            if keep is not None:  # each cell's own seconds, to see where the time went
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out / "results.jsonl", keep / f"layout-{lay[0]}x{lay[1]}-run{r + 1}.jsonl")
     one, two = (statistics.median(times[lay]) for lay in chosen)
-    print(f"\nlayouts, {len(cells['models']) * len(cells['maxlen'])} cells, medians of {repeats} run(s):")
+    n = len(cells["models"]) * len(cells["maxlen"]) * len(cells.get("seeds", [0]))
+    print(f"\nlayouts, {n} cells, medians of {repeats} run(s):")
     print("| local cluster | seconds |")
     print("|---|---|")
     print(f"| 1 worker x {cores} threads | {one:.1f} |")
@@ -98,6 +106,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--overhead-maxlen", type=int, nargs="+", default=[50])
     parser.add_argument("--layout-maxlen", type=int, nargs="+", default=[25, 50, 100])
+    parser.add_argument("--layout-seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--keep", type=Path, help="a folder to copy each layout run's results.jsonl into")
     args = parser.parse_args()
     data = ["--quick"] if args.quick else ["--data", str(Path(args.data).resolve())]
     settings = {"data": "sample" if args.quick else str(Path(args.data).resolve()), "vocabulary": "keras",
@@ -106,9 +116,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="chapter12-bench-sweep-") as tmp:
         if args.what in ("overhead", "both"):
             overhead(data, settings, {"models": ["simple_rnn", "lstm"], "maxlen": args.overhead_maxlen},
-                     args.repeats, Path(tmp))
+                     args.repeats, Path(tmp), args.keep)
         if args.what in ("layout", "both"):
-            layouts(data, {"models": ["simple_rnn", "lstm"], "maxlen": args.layout_maxlen}, args.repeats, Path(tmp))
+            layouts(data, {"models": ["simple_rnn", "lstm"], "maxlen": args.layout_maxlen, "seeds": args.layout_seeds},
+                    args.repeats, Path(tmp), args.keep)
 
 
 if __name__ == "__main__":
