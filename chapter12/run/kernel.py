@@ -206,4 +206,3 @@ def shut_down(km) -> None:
         km.shutdown_kernel(now=True)
     except Exception:  # already dead, never started, or the manager is broken
         pass
-    _kill(km)
