@@ -1,7 +1,5 @@
 """python -m chapter12: see chapter12.run.cli."""
 
-import sys
+from chapter12.run.cli import console
 
-from chapter12.run.cli import main
-
-sys.exit(main())
+console()

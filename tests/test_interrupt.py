@@ -46,12 +46,33 @@ def _alive(pids: set[int]) -> list[int]:
     return alive
 
 
+def _why_it_did_not_end(proc, seen: set[int], printed) -> str:
+    """What is still running, and where the run itself waits (its threads' stacks, from faulthandler)."""
+    printed = printed.decode(errors="replace") if isinstance(printed, bytes) else (printed or "")
+    alive = []
+    for pid in _alive(seen | {proc.pid}):
+        try:
+            alive.append(f"{pid} {' '.join(psutil.Process(pid).cmdline())[:150]}")
+        except psutil.Error:
+            pass
+    stacks = ""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            stacks, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            stacks = "(no stacks: it did not answer SIGABRT either)"
+    return (f"the output did not end 120 s after Ctrl-C; printed after it: {printed[-500:]!r}; still alive: {alive}; "
+            f"where the run waits:\n{stacks[-3000:]}")
+
+
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_ctrl_c(tmp_path, moment):
     wait_for, delay = MOMENTS[moment]
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
-    env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1")
+    # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
+    env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
     proc = subprocess.Popen([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy",
                              "--verbose", "--out", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
@@ -72,7 +93,10 @@ def test_ctrl_c(tmp_path, moment):
                 pytest.fail(f"the run ended before {wait_for!r}: {lines[-5:]}")
         seen |= _descendants(run)
         os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
-        rest, _ = proc.communicate(timeout=120)
+        try:
+            rest, _ = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired as e:
+            pytest.fail(_why_it_did_not_end(proc, seen, e.output))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -143,7 +167,7 @@ def interrupted(args):
     raise KeyboardInterrupt
 
 cli._run = interrupted
-sys.exit(cli.main(["reproduce", "--quick", "--out", "out"]))
+cli.console(["reproduce", "--quick", "--out", "out"])
 """
 
 
@@ -151,5 +175,43 @@ def test_ctrl_c_leaves_one_line_when_it_cuts_an_event_loop_short(tmp_path):
     script = tmp_path / "half_made.py"
     script.write_text(_HALF_MADE)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130
+    assert done.stderr.strip().splitlines() == ["error: interrupted; nothing was written to the output folder"], done.stderr
+
+
+# Ctrl-C as a notebook's kernel starts cut nbclient's client short with a zmq socket still open; at exit
+# the client's __del__ destroyed its context, and Context.term waited for that socket forever: the
+# run printed its `error:` line and never ended (the CI's Ctrl-C test, twice). A finalizer that waits
+# forever stands in for it here.
+_WAITING_FINALIZER = r"""
+import sys, zmq
+import chapter12.run.cli as cli
+
+context = zmq.Context()
+
+class Client:
+    def __init__(self):
+        self.socket = context.socket(zmq.PUSH)  # left open, as the cut-short client left its sockets
+
+    def __del__(self):
+        context.term()  # as KernelClient.__del__ -> Context.destroy -> term: waits for its own open socket
+
+client = Client()
+
+def interrupted(args):
+    raise KeyboardInterrupt
+
+cli._run = interrupted
+cli.console(["reproduce", "--quick", "--out", "out"])
+"""
+
+
+def test_ctrl_c_ends_the_process_even_where_a_finalizer_would_wait(tmp_path):
+    script = tmp_path / "waiting_finalizer.py"
+    script.write_text(_WAITING_FINALIZER)
+    try:
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"still running 60 s after the interrupt; it printed {e.stderr!r}")
     assert done.returncode == 130
     assert done.stderr.strip().splitlines() == ["error: interrupted; nothing was written to the output folder"], done.stderr
