@@ -154,16 +154,44 @@ def test_kernel_ends_with_its_parent(tmp_path):
     assert done.stdout.strip() == "ended", done.stdout + done.stderr
 
 
-# Ctrl-C that lands while jupyter_client builds an event loop leaves a half-made loop and a coroutine
-# never awaited; Python reported both at exit, with a traceback, under the one `error:` line.
-_HALF_MADE = r"""
-import asyncio, sys
+# What Ctrl-C cut short stays behind in the process until it exits, and Python's teardown met it there.
+# - Ctrl-C while jupyter_client builds an event loop left a half-made loop and a coroutine never
+#   awaited; Python reported both at exit, with a traceback, under the one `error:` line.
+# - Ctrl-C as a notebook's kernel starts left nbclient's client with a zmq socket open; at exit the
+#   client's __del__ destroyed its context, and Context.term waited for that socket forever: the run
+#   printed its `error:` line and never ended (the CI's Ctrl-C test). A finalizer that waits forever
+#   stands in for it here.
+LEFT_BEHIND = {
+    "a half-made event loop": r"""
+import asyncio
+
+def leave_behind():
+    async def never(): pass
+    return [never(), object.__new__(asyncio.SelectorEventLoop)]  # as Ctrl-C inside new_event_loop() leaves them
+""",
+    "a finalizer that waits forever": r"""
+import weakref
+import zmq
+
+class Client:
+    def __init__(self):
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.PUSH)  # left open, as the cut-short client left its sockets
+        # As KernelClient.__del__ -> Context.destroy -> term at exit: term waits for the open socket.
+        # weakref.finalize runs at exit whatever the order in which the interpreter tears down.
+        weakref.finalize(self, self.context.term)
+
+def leave_behind():
+    return Client()
+""",
+}
+
+_INTERRUPTED = r"""
 import chapter12.run.cli as cli
 
 def interrupted(args):
     global left
-    async def never(): pass
-    left = [never(), object.__new__(asyncio.SelectorEventLoop)]  # as Ctrl-C inside new_event_loop() leaves them
+    left = leave_behind()
     raise KeyboardInterrupt
 
 cli._run = interrupted
@@ -171,44 +199,10 @@ cli.console(["reproduce", "--quick", "--out", "out"])
 """
 
 
-def test_ctrl_c_leaves_one_line_when_it_cuts_an_event_loop_short(tmp_path):
-    script = tmp_path / "half_made.py"
-    script.write_text(_HALF_MADE)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 130
-    assert done.stderr.strip().splitlines() == ["error: interrupted; nothing was written to the output folder"], done.stderr
-
-
-# Ctrl-C as a notebook's kernel starts cut nbclient's client short with a zmq socket still open; at exit
-# the client's __del__ destroyed its context, and Context.term waited for that socket forever: the
-# run printed its `error:` line and never ended (the CI's Ctrl-C test, twice). A finalizer that waits
-# forever stands in for it here.
-_WAITING_FINALIZER = r"""
-import sys, zmq
-import chapter12.run.cli as cli
-
-context = zmq.Context()
-
-class Client:
-    def __init__(self):
-        self.socket = context.socket(zmq.PUSH)  # left open, as the cut-short client left its sockets
-
-    def __del__(self):
-        context.term()  # as KernelClient.__del__ -> Context.destroy -> term: waits for its own open socket
-
-client = Client()
-
-def interrupted(args):
-    raise KeyboardInterrupt
-
-cli._run = interrupted
-cli.console(["reproduce", "--quick", "--out", "out"])
-"""
-
-
-def test_ctrl_c_ends_the_process_even_where_a_finalizer_would_wait(tmp_path):
-    script = tmp_path / "waiting_finalizer.py"
-    script.write_text(_WAITING_FINALIZER)
+@pytest.mark.parametrize("what", list(LEFT_BEHIND))
+def test_ctrl_c_ends_at_once_with_one_line_whatever_it_cut_short(tmp_path, what):
+    script = tmp_path / "interrupted.py"
+    script.write_text(LEFT_BEHIND[what] + _INTERRUPTED)
     try:
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired as e:
