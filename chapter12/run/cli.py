@@ -310,8 +310,8 @@ def console(argv: list[str] | None = None) -> NoReturn:
     (the staging folder, the kernels, a sweep's cluster) is undone before main returns; what is left
     are objects the signal cut short, and their finalizers can wait forever. Measured: a notebook
     client cut short as its kernel started left a zmq socket open, and its `__del__` at exit waited
-    for it in `Context.term` (2 of 69 runs, Ctrl-C as the kernel starts, the run pinned to one busy
-    core; the CI's Ctrl-C test failed on it). Others printed tracebacks under the `error:` line ("Exception ignored in
+    for it in `Context.term` (7 of 115 runs with Ctrl-C as the kernel starts and the run pinned to
+    one busy core; the CI's Ctrl-C test failed on it; 0 of 150 since). Others printed tracebacks under the `error:` line ("Exception ignored in
     BaseEventLoop.__del__", "coroutine ... was never awaited")."""
     status = main(argv)
     if status == 130:
