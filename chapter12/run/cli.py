@@ -311,8 +311,9 @@ def console(argv: list[str] | None = None) -> NoReturn:
     are objects the signal cut short, and their finalizers can wait forever. Measured: a notebook
     client cut short as its kernel started left a zmq socket open, and its `__del__` at exit waited
     for it in `Context.term` (7 of 115 runs with Ctrl-C as the kernel starts and the run pinned to
-    one busy core; the CI's Ctrl-C test failed on it; 0 of 150 since). Others printed tracebacks under the `error:` line ("Exception ignored in
-    BaseEventLoop.__del__", "coroutine ... was never awaited")."""
+    one busy core; the CI's Ctrl-C test failed on it; 0 of 150 since). Others printed tracebacks
+    under the `error:` line ("Exception ignored in BaseEventLoop.__del__", "coroutine ... was never
+    awaited")."""
     status = main(argv)
     if status == 130:
         for stream in (sys.stdout, sys.stderr):
