@@ -134,19 +134,29 @@ def test_the_time_left_is_guessed_from_a_line_through_each_models_cells():
 # ----------------------------------------------------------------------------- results.jsonl
 
 
+def _cell(key: str, status: str) -> dict:
+    """A cell line as the engine writes it (every field the schema asks for)."""
+    params = _grid(models="lstm").cells()[0].params()
+    if status == "failed":
+        return {"key": key, "status": status, "params": params, "error": "x"}
+    return {"key": key, "status": status, "params": params, "test_accuracy": 0.8, "test_loss": 0.4,
+            "epoch_seconds": [2.0], "history": {"accuracy": [0.7]}, "n_train": 8, "n_val": 2, "n_test": 10,
+            "seconds": 3.0}
+
+
 def test_results_file_header_resume_and_a_line_cut_by_a_crash(tmp_path):
     path = tmp_path / "results.jsonl"
     settings = SETTINGS.to_dict()
     assert done_keys(path, settings) == set()
     start_file(path, settings)
-    append_line(path, {"key": "a", "status": "ok", "params": {}})
-    append_line(path, {"key": "b", "status": "failed", "params": {}, "error": "x"})
+    append_line(path, _cell("a", "ok"))
+    append_line(path, _cell("b", "failed"))
     with open(path, "ab") as f:
         f.write(b'{"key": "c", "stat')  # a crash in the middle of a line
     assert done_keys(path, settings) == {"a"}  # the failed cell is tried again, the cut line is not a cell
     start_file(path, settings)  # going on: the cut line goes
     assert path.read_text().endswith("\n") and '"c"' not in path.read_text()
-    append_line(path, {"key": "b", "status": "ok", "params": {}})
+    append_line(path, _cell("b", "ok"))
     head, records = read_sweep(path)
     assert head == header(settings) and head["kind"] == KIND
     assert sorted((r["key"], r["status"]) for r in records) == [("a", "ok"), ("b", "ok")]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error
-from chapter12.report.sweep import KIND, SCHEMA_VERSION, read_sweep
+from chapter12.files import atomic_write
+from chapter12.report.schema import KIND, SCHEMA_VERSION
+from chapter12.report.sweep import scan_sweep
 
 RESULTS_NAME = "results.jsonl"
 
@@ -30,26 +33,44 @@ def settings_differ(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 def done_keys(path: "str | os.PathLike", settings: dict[str, Any]) -> set[str]:
     """The keys of the cells a results file holds as done, after checking it belongs to a grid with these
-    settings (else a Chapter12Error, and nothing is changed). Missing file: nothing done."""
+    settings (else a Chapter12Error, and nothing is changed). Missing file: nothing done. Damaged cell lines
+    are not done: a note on stderr counts them (`start_file` takes them out, and their cells run again)."""
     path = Path(path)
     if not path.exists():
         return set()
-    head, records = read_sweep(path)
+    head, records, damaged = scan_sweep(path)
     difference = settings_differ(head.get("settings", {}), settings)
     if difference:
         raise Chapter12Error(f"{path} holds a sweep with other settings ({difference}); use another --out, "
                              "or --overwrite to start it again")
+    if damaged:
+        print(damaged_note(path, damaged), file=sys.stderr)
     return {r["key"] for r in records if r.get("status") == "ok"}
+
+
+def damaged_note(path: "str | os.PathLike", damaged: list[tuple[int, str]]) -> str:
+    """The note a resumed sweep prints about the damaged lines (number, what is wrong) it skips."""
+    numbers = ", ".join(str(n) for n, _ in damaged[:10]) + (", ..." if len(damaged) > 10 else "")
+    return (f"note: skipped {len(damaged)} damaged line{'s' if len(damaged) > 1 else ''} of {path} "
+            f"(line{'s' if len(damaged) > 1 else ''} {numbers}; line {damaged[0][0]}: {damaged[0][1]}); the sweep "
+            "takes them out of the file and runs their cells again")
 
 
 def start_file(path: "str | os.PathLike", settings: dict[str, Any]) -> None:
     """Make the results file ready to append to: a new one gets its header; an old one loses a last line
-    cut off by a crash (it was never a finished record)."""
+    cut off by a crash (it was never a finished record) and its damaged lines (see `done_keys`)."""
     path = Path(path)
     if not path.exists():
         append_line(path, header(settings))
         return
+    _, _, damaged = scan_sweep(path)
     text = path.read_bytes()
+    if damaged:  # line numbers count from 1; the part after the last newline is a cut line or nothing
+        drop = {number for number, _ in damaged}
+        kept = b"".join(line + b"\n" for number, line in enumerate(text.split(b"\n")[:-1], start=1)
+                        if number not in drop)
+        atomic_write(path, lambda f: f.write(kept))
+        return
     if text and not text.endswith(b"\n"):
         keep = text.rfind(b"\n") + 1
         with open(path, "r+b") as f:
