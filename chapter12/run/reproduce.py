@@ -123,6 +123,15 @@ def check_options(options: ReproduceOptions) -> BookConfig:
     data = Path(options.data).expanduser() if options.data and not options.quick else None
     if data is not None and data.is_dir() and out.resolve().is_relative_to(data.resolve()):
         raise Chapter12Error(f"--out {out} is inside the data folder {data}; choose a folder outside it")
+    from chapter12.imdb import resolve_source
+    from chapter12.memory import check_memory
+
+    # maxlen, num_words and units are the book's here; a --batch-size above the data's is one batch of all the
+    # training reviews (Keras cuts a batch at the end of the data), which can be more than the machine has.
+    n_train, n_test = resolve_source("sample" if options.quick else options.data, options.vocabulary).review_counts()
+    cells = [{"model": kind, "maxlen": config.maxlen, "num_words": config.num_words, "units": config.units}
+             for kind in options.models]
+    check_memory(cells, batch_size=config.batch_size, n_train=n_train, n_test=n_test)
     return config
 
 
