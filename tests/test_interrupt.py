@@ -1,10 +1,12 @@
-"""Ctrl-C at any moment of `reproduce --quick --only accuracy`: exit 130 with one `error:` line, no
-traceback, no output folder (or a complete one, if the run had already finished), no staging
-folder or `.part` file left, and no process of the run still alive (the notebook's kernel included).
+"""Ctrl-C, SIGTERM or SIGHUP at any moment of `reproduce --quick --only accuracy`: exit 128 + the
+signal's number with one `error:` line, no traceback, no output folder (or a complete one, if the run
+had already finished), no staging folder or `.part` file left, and no process of the run still alive
+(the notebook's kernel included).
 
-The signal goes to the run's whole process group, as Ctrl-C in a terminal does, at four moments:
-while the command checks its input and data, when the kernel starts, during training, and while
-the results are written (right after the notebook ends).
+Each signal is sent as it comes in real life: Ctrl-C and SIGHUP (a closed terminal) to the run's whole
+process group, SIGTERM (`kill PID`) to the run's own process alone; at four moments: while the command
+checks its input and data, when the kernel starts, during training, and while the results are written
+(right after the notebook ends).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 import pytest
 
 psutil = pytest.importorskip("psutil")
+
+REPRODUCE_KEPT = "nothing was written to the output folder; run the same command again to start over"
 
 # moment -> (a line of the run's output to wait for, or None for a delay after the start; seconds after it)
 MOMENTS = {
@@ -66,17 +70,47 @@ def _why_it_did_not_end(proc, seen: set[int], printed) -> str:
             f"where the run waits:\n{stacks[-3000:]}")
 
 
+_SLOW_WRITES = """
+import time
+import chapter12.files as files
+
+_atomic_write = files.atomic_write
+
+def _slow(path, write):
+    def write_then_wait(f):
+        write(f)
+        time.sleep(3)
+    _atomic_write(path, write_then_wait)
+
+files.atomic_write = _slow
+"""
+
+# signal -> (sent to the whole process group?, the first words of the error line)
+SIGNALS = {
+    "SIGINT": (True, "interrupted"),
+    "SIGTERM": (False, "stopped by SIGTERM"),
+    "SIGHUP": (True, "stopped by SIGHUP (the terminal was closed)"),
+}
+
+
 @pytest.mark.parametrize("moment", list(MOMENTS))
-def test_ctrl_c(tmp_path, moment):
+@pytest.mark.parametrize("name", list(SIGNALS))
+def test_ctrl_c(tmp_path, moment, name):
     wait_for, delay = MOMENTS[moment]
+    signum, (to_group, how) = getattr(signal, name), SIGNALS[name]
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
-    proc = subprocess.Popen([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy",
-                             "--verbose", "--out", str(out)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # Two epochs, small for test speed: "training" is the second one; "writing results" follows the whole notebook.
+    argv = ["reproduce", "--quick", "--only", "accuracy", "--epochs", "2", "--verbose", "--out", str(out)]
+    # While the results are written, each file waits before it is moved into place, so the signal surely
+    # finds the run writing (a run that had finished would prove nothing).
+    launch = _SLOW_WRITES if moment == "writing results" else ""
+    proc = subprocess.Popen([sys.executable, "-c", launch + f"from chapter12.run.cli import console; console({argv!r})"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
     run = psutil.Process(proc.pid)
     seen, lines = set(), []
     try:
@@ -92,7 +126,10 @@ def test_ctrl_c(tmp_path, moment):
             else:
                 pytest.fail(f"the run ended before {wait_for!r}: {lines[-5:]}")
         seen |= _descendants(run)
-        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+        if to_group:  # as a terminal does: the whole foreground process group
+            os.killpg(proc.pid, signum)
+        else:  # as `kill PID` does
+            os.kill(proc.pid, signum)
         try:
             rest, _ = proc.communicate(timeout=120)
         except subprocess.TimeoutExpired as e:
@@ -102,16 +139,13 @@ def test_ctrl_c(tmp_path, moment):
             os.killpg(proc.pid, signal.SIGKILL)
     output = "\n".join(lines) + "\n" + rest
     time.sleep(1)  # let the kernel's own exit finish
-    assert _alive(seen) == [], f"processes of the run still alive after Ctrl-C at {moment}"
+    assert _alive(seen) == [], f"processes of the run still alive after {name} at {moment}"
     assert "Traceback" not in output, output[-2000:]
     leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".part") or ".partial-" in p.name]
     assert leftovers == []
-    if proc.returncode == 0:  # finished before the signal arrived: then the folder is complete
-        assert (out / "results.json").exists() and (out / "summary.md").exists()
-        return
-    assert proc.returncode == 130, (proc.returncode, output[-1000:])
+    assert proc.returncode == 128 + signum, (proc.returncode, output[-1000:])
     errors = [line for line in output.splitlines() if line.startswith("error:")]
-    assert errors == ["error: interrupted; nothing was written to the output folder"], output[-1000:]
+    assert errors == [f"error: {how}; {REPRODUCE_KEPT}"], output[-1000:]
     assert not out.exists()
 
 
@@ -208,4 +242,4 @@ def test_ctrl_c_ends_at_once_with_one_line_whatever_it_cut_short(tmp_path, what)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"still running 60 s after the interrupt; it printed {e.stderr!r}")
     assert done.returncode == 130
-    assert done.stderr.strip().splitlines() == ["error: interrupted; nothing was written to the output folder"], done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: interrupted; {REPRODUCE_KEPT}"], done.stderr

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 from chapter12.checks import MODEL_KINDS, VOCABULARIES, check_can_create_folder
-from chapter12.errors import Chapter12Error
+from chapter12.errors import Chapter12Error, Stopped, exit_status, how_stopped
 from chapter12.report.notebooks import NOTEBOOKS
 
 
@@ -248,10 +250,17 @@ def _train(args) -> int:
     check_positive_int("--batch-size", args.batch_size)
     threads = args.threads or available_cores()
     check_positive_int("--threads", threads)
-    os.environ["KERAS_BACKEND"] = backend  # before Keras is imported
-    params = grid.cells()[0].params()
     settings = {"data": "sample" if args.quick else args.data, "vocabulary": args.vocabulary, "epochs": args.epochs,
                 "batch_size": args.batch_size}
+    from chapter12.imdb import resolve_source
+    from chapter12.memory import check_memory
+
+    # The data, the vocabulary and the memory the cell needs, all checked before Keras starts.
+    source = resolve_source(settings["data"], args.vocabulary)
+    params = grid.cells()[0].params()
+    n_train, n_test = source.review_counts()
+    check_memory([params], batch_size=args.batch_size, n_train=n_train, n_test=n_test)
+    os.environ["KERAS_BACKEND"] = backend  # before Keras is imported
     result = train_here(params, settings, threads, args.json)
     print(f"{args.model} seed {args.seed} maxlen {args.maxlen}: test accuracy {result['test_accuracy']:.4f}, "
           f"loss {result['test_loss']:.4f}, {result['seconds']['total']:.1f} s ({threads} thread(s))")
@@ -282,6 +291,27 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+# What each command leaves when a signal stops it, and how to go on: the rest of its one error line.
+# (A sweep stopped while its cells run says it itself: how many cells are done and kept.)
+_KEPT = {
+    "reproduce": "nothing was written to the output folder; run the same command again to start over",
+    "sweep": "the cells finished before are kept in --out; run the same command again to go on from there",
+    "time": "nothing was written; run the same command again to measure",
+    "train": "nothing was written; run the same command again to train",
+    "handouts": "the pages written so far are complete; run the same command again to write them all",
+    "report": "the files written so far are complete; run the same command again to write them all",
+}
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, a batch system's time limit, a container stop; a closed terminal
+
+
+def _say(line: str) -> None:
+    """Print an error line; a terminal that is gone (SIGHUP) cannot be told, and that is no new error."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command given by argv; returns the exit status (the command itself runs it through console)."""
     args = _parser().parse_args(argv)
@@ -298,24 +328,48 @@ def main(argv: list[str] | None = None) -> int:
         what = f"could not write {e.filename}" if e.filename else "a file could not be read or written"
         print(f"error: {one_line(what)} ({e.strerror or e}); free some space or choose another place", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing was written to the output folder", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP through stop_signals
+        kept = _KEPT.get(args.command, "no file was left half-written; run the same command again")
+        _say(f"error: {how_stopped(e)}; {kept}")
+        return exit_status(e)
+
+
+@contextmanager
+def stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the command as Ctrl-C does: a `Stopped` raised where the program is, so the same
+    clean-up runs and the same kind of line is printed. The first one stops; later ones are ignored, so that
+    clean-up is not cut short. A signal that was ignored when the command started (nohup) stays ignored."""
+    if sys.platform == "win32":
+        yield
+        return
+
+    def stop(signum, frame):
+        for other in _STOP_SIGNALS:
+            signal.signal(other, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    old = {s: signal.getsignal(s) for s in _STOP_SIGNALS}
+    for s, handler in old.items():
+        if handler == signal.SIG_DFL:
+            signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 def console(argv: list[str] | None = None) -> NoReturn:
     """The `chapter12` command and `python -m chapter12`: main, then exit with its status.
 
-    After Ctrl-C the process ends at once, without Python's own teardown. What the run had to undo
-    (the staging folder, the kernels, a sweep's cluster) is undone before main returns; what is left
-    are objects the signal cut short, and their finalizers can wait forever. Measured: a notebook
-    client cut short as its kernel started left a zmq socket open, and its `__del__` at exit waited
-    for it in `Context.term` (7 of 115 runs with Ctrl-C as the kernel starts and the run pinned to
-    one busy core; the CI's Ctrl-C test failed on it; 0 of 150 since). Others printed tracebacks
-    under the `error:` line ("Exception ignored in BaseEventLoop.__del__", "coroutine ... was never
-    awaited")."""
-    status = main(argv)
-    if status == 130:
+    After Ctrl-C (or SIGTERM, SIGHUP) the process ends at once, without Python's own teardown. What
+    the run had to undo (the staging folder, the kernels, a sweep's cluster) is undone before main
+    returns; what is left are objects the signal cut short, and their finalizers can wait forever
+    (a notebook client cut short as its kernel started waited in zmq's `Context.term` at exit; see
+    docs and benchmarks/ctrl_c_at_kernel_start.py)."""
+    with stop_signals():
+        status = main(argv)
+    if status > 128:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

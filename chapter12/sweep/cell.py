@@ -23,6 +23,9 @@ from chapter12.errors import Chapter12Error
 # The thread pools each backend sizes from these when it starts.
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS")
+# How a cell's process ends when a signal stopped it (killed by it, or `train`'s own 128 + its number): not a
+# result and not a failure, so the cell runs again next time.
+_STOPPED = {status for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) for status in (-s, 128 + s)}
 
 
 def share_of_cores(cores: int, threads_on_host: int) -> int:
@@ -133,7 +136,7 @@ def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_fil
             record["result"] = json.loads(out.read_text(encoding="utf-8"))
             return record
     log_text = log.read_text(encoding="utf-8", errors="replace")
-    if returncode in (-signal.SIGINT, 130):
+    if returncode in _STOPPED:
         record["status"] = "interrupted"
     else:
         record["status"] = "failed"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chapter12.errors import Chapter12Error
+from chapter12.errors import Chapter12Error, exit_status, how_stopped
 from chapter12.run.progress import clock
 from chapter12.sweep.cell import available_cores, host_of, run_cell, train_command
 from chapter12.sweep.grid import Grid, Settings
@@ -50,7 +50,7 @@ def _data_and_fingerprint(options: SweepOptions) -> tuple[str, str, Any]:
     from chapter12.imdb import resolve_source
 
     source = resolve_source("sample" if options.quick else options.data, options.vocabulary)
-    name = "sample" if options.quick else (source.kind if source.kind == "keras" else str(Path(source.path).resolve()))
+    name = source.kind if source.kind in ("keras", "sample") else str(Path(source.path).resolve())  # --data sample too
     return name, source.fingerprint(), source
 
 
@@ -67,6 +67,12 @@ def make_grid(options: SweepOptions) -> tuple[Grid, Any]:
     check_vocabulary(options.vocabulary)
     grid = Grid.from_values(options.values, Settings())  # the axes first: quick to check, before the data is hashed
     data, fingerprint, source = _data_and_fingerprint(options)
+    from chapter12.memory import check_memory
+
+    # Every cell against THIS machine's memory (the client's): a remote cluster's workers may have more or
+    # less, which cannot be known from here; a cell too big for them fails alone, with its error in the results.
+    n_train, n_test = source.review_counts()
+    check_memory([cell.params() for cell in grid.cells()], batch_size=batch_size, n_train=n_train, n_test=n_test)
     settings = Settings(data=data, data_fingerprint=fingerprint, vocabulary=options.vocabulary, epochs=epochs,
                         batch_size=batch_size)
     return Grid(grid.axes, settings), source
@@ -90,58 +96,89 @@ def _check_out(options: SweepOptions, settings: dict) -> set[str]:
     return set()
 
 
+def scheduler_address(options: SweepOptions) -> str | None:
+    """The address of the scheduler to use: --scheduler, the address in --scheduler-file, $DASK_SCHEDULER_ADDRESS,
+    or None for a local cluster."""
+    import json
+
+    if options.scheduler_file is not None:
+        path = Path(options.scheduler_file)
+        if not path.is_file():
+            raise Chapter12Error(f"--scheduler-file {path} does not exist; start the scheduler "
+                                 "with `dask scheduler --scheduler-file FILE` first")
+        try:
+            address = json.loads(path.read_text(encoding="utf-8")).get("address")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            address = None
+        if not isinstance(address, str) or not address:
+            raise Chapter12Error(f"--scheduler-file {path} is not a file that a Dask scheduler wrote (no address in "
+                                 "it); pass the file of `dask scheduler --scheduler-file FILE`")
+        return address
+    return options.scheduler or os.environ.get(SCHEDULER_ENV) or None
+
+
 def connect(options: SweepOptions):
     """A Dask client: on --scheduler, --scheduler-file or $DASK_SCHEDULER_ADDRESS, else on a new local cluster.
     Returns (client, cluster or None, where in words)."""
     from distributed import Client, LocalCluster
 
-    address = options.scheduler or (None if options.scheduler_file else os.environ.get(SCHEDULER_ENV))
-    try:
-        if options.scheduler_file is not None:
-            if not Path(options.scheduler_file).is_file():
-                raise Chapter12Error(f"--scheduler-file {options.scheduler_file} does not exist; start the scheduler "
-                                     "with `dask scheduler --scheduler-file FILE` first")
-            client = Client(scheduler_file=str(options.scheduler_file), timeout=CONNECT_TIMEOUT)
-            return client, None, f"scheduler {client.scheduler.address} (from {options.scheduler_file})"
-        if address:
+    from chapter12.sweep.scheduler import check_scheduler
+
+    address = scheduler_address(options)
+    if address:
+        check_scheduler(address)  # a peer that is not a Dask scheduler: one line, not a wait without end
+        try:
             client = Client(address, timeout=CONNECT_TIMEOUT)
-            return client, None, f"scheduler {address}"
-    except Chapter12Error:
-        raise
-    except (OSError, TimeoutError, ValueError) as e:
-        where = address or options.scheduler_file
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise Chapter12Error(f"cannot reach the Dask scheduler at {where} ({reason}); check that it runs and the "
-                             f"address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local cluster") from None
+        except (OSError, TimeoutError, ValueError) as e:
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise Chapter12Error(f"cannot reach the Dask scheduler at {address} ({reason}); check that it runs and "
+                                 f"the address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local "
+                                 "cluster") from None
+        source = f" (from {options.scheduler_file})" if options.scheduler_file is not None else ""
+        return client, None, f"scheduler {address}{source}"
     workers = options.workers or max(1, available_cores() // options.threads_per_worker)
-    # The local workers (and the cells they start) ignore Ctrl-C: the terminal sends it to every process
-    # of the foreground group, and each worker would print a traceback. The client alone handles it; it
-    # closes the cluster, and each cell dies with its worker.
     # Saturation 1.0: a worker holds only the cells it runs. Dask's default (1.1) also queues one more on each
     # busy worker, where a long cell can wait while another worker has nothing left to do.
     import dask
 
-    with _sigint_ignored(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+    with _signals_deferred(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
-                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1")
-    client = Client(cluster)
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1",
+                               preload=["chapter12.sweep.quiet_worker"])
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close(timeout=10)
+            raise
     return client, cluster, f"local cluster, {workers} worker(s) x {options.threads_per_worker} thread(s)"
 
 
 @contextmanager
-def _sigint_ignored():
-    """SIGINT ignored in this process while the block runs, so processes started in it inherit that."""
+def _signals_deferred():
+    """Ctrl-C, SIGTERM and SIGHUP held back while the local cluster starts, and delivered when it is up (the
+    caller then closes it as for any stop). A cluster cut short as it starts would leave its processes.
+
+    The processes started here keep the signals blocked until they set their own handling: multiprocessing's
+    resource tracker, which ignores Ctrl-C and SIGTERM but not SIGHUP (killed by a closed terminal, it
+    printed a traceback per semaphore), and each worker until its preload (`quiet_worker`) ignores them."""
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    held = [s for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) != signal.SIG_IGN]
+    arrived: list[int] = []
+    old = {s: signal.signal(s, lambda signum, frame: arrived.append(signum)) for s in held}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one still pending reaches its own handler now
+    if arrived:
+        signal.raise_signal(arrived[0])
 
 
 def _has_dashboard() -> bool:
@@ -258,7 +295,8 @@ def _killed_record(cell, error: BaseException) -> dict:
 
 
 def sweep(options: SweepOptions, log=print) -> int:
-    """Run the grid; returns the exit status (0 all done, 1 some cells failed, 130 interrupted)."""
+    """Run the grid; returns the exit status (0 all done, 1 some cells failed, 128 + the signal's number when
+    stopped: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
     grid, source = make_grid(options)
     cells = grid.cells()
     settings = grid.settings.to_dict()
@@ -297,8 +335,8 @@ def sweep(options: SweepOptions, log=print) -> int:
         status = _run(client, todo, settings, options.out, results, len(cells), len(cells) - len(todo))
     finally:
         _close(client, cluster)
-    if status == 130:
-        return 130
+    if status > 128:
+        return status
     from chapter12.report.sweep import write_report
 
     for path in write_report(options.out / RESULTS_NAME, options.out):
@@ -361,13 +399,19 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
             append_line(results, record)
             running = min(pending, sum(hosts.values()) or 1)
             progress.cell_finished(cell, record, running)
-    except KeyboardInterrupt:
-        progress.end()
+    except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM or SIGHUP (see chapter12.run.cli.stop_signals)
+        try:
+            progress.end()
+        except (OSError, ValueError):  # the terminal is gone (SIGHUP)
+            pass
         for future in futures:
             future.cancel()
-        print(f"error: interrupted; {skipped + progress.done} of {total} cells are done and kept in {results}; "
-              "run the same command again to go on from there", file=sys.stderr)
-        return 130
+        try:
+            print(f"error: {how_stopped(e)}; {skipped + progress.done} of {total} cells are done and kept in {results}; "
+                  "run the same command again to go on from there", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
+        return exit_status(e)
     progress.end()
     if progress.failed:
         print(f"error: {progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "

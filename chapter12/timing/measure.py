@@ -250,15 +250,20 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         tail: list[str] = []
         reported = None  # the worker's own one-line error, passed on once, without the log lines around it
-        for line in proc.stdout:
-            line = line.rstrip()
-            if line.startswith("error: "):
-                reported = line[len("error: "):]
-                continue
-            if is_backend_log_line(line):
-                continue
-            tail = (tail + [line])[-20:]
-            log(line)
+        try:
+            for line in proc.stdout:
+                line = line.rstrip()
+                if line.startswith("error: "):
+                    reported = line[len("error: "):]
+                    continue
+                if is_backend_log_line(line):
+                    continue
+                tail = (tail + [line])[-20:]
+                log(line)
+        except BaseException:  # Ctrl-C, SIGTERM: a signal sent to this process alone must not leave the worker running
+            proc.kill()
+            proc.wait()
+            raise
         if proc.wait() != 0 or not out_path.exists():
             raise Chapter12Error(f"timing on {settings.backend} failed: {reported or ' | '.join(tail[-3:])}")
         return json.loads(out_path.read_text())

@@ -1,0 +1,200 @@
+"""SIGTERM (`kill`, a batch system's time limit, a container stop) and SIGHUP (a closed terminal) get what
+Ctrl-C gets in every command: one `error:` line saying what was kept and how to go on, exit status 128 + the
+signal's number, no traceback, nothing half-written, no process of the run left alive; a sweep keeps its
+finished cells and a rerun goes on from them. (`reproduce` at four moments: tests/test_interrupt.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import chapter12.run.cli as cli
+from chapter12.errors import Stopped, exit_status, how_stopped
+
+psutil = pytest.importorskip("psutil")
+
+
+# ----------------------------------------------------------------------------- in this process
+
+
+@pytest.mark.parametrize("command, argv, kept", [
+    ("reproduce", ["reproduce", "--quick", "--out", "o"], "nothing was written to the output folder"),
+    ("sweep", ["sweep", "--quick", "--out", "o"], "the cells finished before are kept in --out"),
+    ("time", ["time", "--quick"], "nothing was written; run the same command again to measure"),
+    ("train", ["train", "--quick"], "nothing was written; run the same command again to train"),
+    ("handouts", ["handouts", "run"], "the pages written so far are complete"),
+    ("report", ["report", "results.jsonl"], "the files written so far are complete"),
+    ("predict", ["predict", "run", "good"], "no file was left half-written"),
+])
+@pytest.mark.parametrize("signum, how", [
+    (signal.SIGINT, "interrupted"),
+    (signal.SIGTERM, "stopped by SIGTERM"),
+    (signal.SIGHUP, "stopped by SIGHUP (the terminal was closed)"),
+])
+def test_each_command_says_what_a_signal_left(monkeypatch, capsys, command, argv, kept, signum, how):
+    def stopped(args):
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+    monkeypatch.setattr(cli, "_run", stopped)
+    assert cli.main(argv) == 128 + signum
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {how}; {kept}"), lines
+    assert "run the same command again" in lines[0]
+
+
+def test_exit_status_and_words():
+    assert exit_status(KeyboardInterrupt()) == 130
+    assert exit_status(Stopped(signal.SIGTERM)) == 143 and exit_status(Stopped(signal.SIGHUP)) == 129
+    assert how_stopped(Stopped(signal.SIGTERM)) == "stopped by SIGTERM"
+
+
+def test_stop_signals_raise_once_then_let_clean_up_finish_and_leave_nohup_alone(monkeypatch):
+    hits = []
+    with cli.stop_signals():
+        with pytest.raises(Stopped) as caught:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler runs at the next bytecode
+        assert caught.value.signum == signal.SIGTERM
+        os.kill(os.getpid(), signal.SIGHUP)  # a second signal during clean-up is ignored
+        time.sleep(0.1)
+        hits.append("clean-up finished")
+    assert hits == ["clean-up finished"]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+    # Started under nohup: SIGHUP stays ignored.
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with cli.stop_signals():
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.1)
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, old)
+
+
+def test_signals_sent_while_the_local_cluster_starts_are_delivered_after(monkeypatch):
+    from chapter12.sweep.engine import _signals_deferred
+
+    got = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with _signals_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)
+            assert got == []  # held back while the processes start
+        time.sleep(0.1)
+        assert got == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+# ----------------------------------------------------------------------------- real processes
+
+
+def _descendants(pid: int) -> set[int]:
+    try:
+        return {c.pid for c in psutil.Process(pid).children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def _alive(pids: set[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _stop_when(proc, ready, signum: int, to_group: bool, timeout: float = 300) -> tuple[str, set[int]]:
+    """Wait until ready() (polling), send the signal, and return the run's output and every process it had."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and not ready():
+        seen |= _descendants(proc.pid)
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    seen |= _descendants(proc.pid)
+    (os.killpg if to_group else os.kill)(proc.pid, signum)
+    try:
+        output, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the run did not end 120 s after {signal.Signals(signum).name}")
+    time.sleep(1)
+    return output, seen
+
+
+def _start(args, cwd, log: Path):
+    return subprocess.Popen([sys.executable, "-m", "chapter12", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+# SIGTERM as `kill PID` sends it (to the client alone); SIGHUP as a closed terminal does (to every process of the
+# group: the workers and their cells ignore it, the client closes them).
+@pytest.mark.parametrize("name, to_group", [("SIGTERM", False), ("SIGHUP", True)])
+def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name, to_group):
+    signum = getattr(signal, name)
+    out = tmp_path / "sweep"
+    # Small for test speed: 1 epoch, 20-word reviews; 4 cells, stopped once one is done.
+    args = ["sweep", "--quick", "--epochs", "1", "--models", "simple_rnn", "lstm", "--maxlen", "20", "--seeds", "0", "1",
+            "--out", str(out), "--no-notebook"]
+    results = out / "results.jsonl"
+    proc = _start(args, tmp_path, tmp_path / "log")
+    output, seen = _stop_when(proc, lambda: results.exists() and len(results.read_text().splitlines()) >= 2,
+                              signum, to_group)
+    assert proc.returncode == 128 + signum, output[-3000:]
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: stopped by {name}") and "cells are done and kept" in errors[0]
+    assert "run the same command again" in errors[0]
+    assert "Traceback" not in output and "leaked" not in output, output[-3000:]
+    assert _alive(seen) == [], "processes of the sweep still alive"
+    text = results.read_text()
+    assert text.endswith("\n")
+    kept = [json.loads(line) for line in text.splitlines()[1:]]
+    assert kept and all(c["status"] == "ok" for c in kept)  # a stopped cell is not recorded as failed
+    again = subprocess.run([sys.executable, "-m", "chapter12", *args, "--dry-run"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 0 and f"grid: 4 cells, {len(kept)} done" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "time"])
+def test_train_and_time_stopped_by_sigterm_leave_nothing(tmp_path, command):
+    json_out = tmp_path / "result.json"
+    # Long enough to be stopped in the middle: train runs 50 epochs of 20-word reviews; time's worker is
+    # stopped as it starts its timed runs.
+    args = {"train": ["train", "--quick", "--maxlen", "20", "--epochs", "50", "--json", str(json_out)],
+            "time": ["time", "--quick", "--epochs", "3", "--json", str(json_out)]}[command]
+    proc = _start(args, tmp_path, tmp_path / "log")
+    lines: list[str] = []
+    seen: set[int] = set()
+    for line in proc.stdout:
+        lines.append(line)
+        seen |= _descendants(proc.pid)
+        if "Epoch 2/" in line or "matmul at" in line:  # train's second epoch; time's worker starts timing
+            break
+    else:
+        pytest.fail(f"the run ended before it could be stopped: {lines[-5:]}")
+    seen |= _descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGTERM)  # as `kill PID`: this process alone, not its children
+    rest, _ = proc.communicate(timeout=120)
+    time.sleep(1)
+    output = "".join(lines) + rest
+    assert proc.returncode == 143, output[-3000:]
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: stopped by SIGTERM; {cli._KEPT[command]}"], output[-3000:]
+    assert "Traceback" not in output
+    assert _alive(seen) == [], f"processes of {command} still alive (a worker it started?)"
+    assert not json_out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
