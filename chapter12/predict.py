@@ -159,10 +159,22 @@ def predict(run_dir: "str | os.PathLike", text: str) -> tuple[Encoded, list[Pred
     if len(encoded.words) == 1 and encoded.cut == 0:  # the start marker alone
         raise Chapter12Error(f"none of the words of the review is in the run's vocabulary ({encoding.vocabulary}); "
                              "write it in English words")
+    return encoded, ask(load_models(files), encoded)
+
+
+def load_models(files: list[Path]) -> dict[str, Any]:
+    """The saved Keras models, by file stem (e.g. "lstm-seed0"); a one-line error for a file Keras cannot load."""
     import keras
 
-    models = {path.stem: keras.saving.load_model(path, compile=False) for path in files}
-    return encoded, ask(models, encoded)
+    models = {}
+    for path in files:
+        try:
+            models[path.stem] = keras.saving.load_model(path, compile=False)
+        except Exception as e:  # Keras raises ValueError, KeyError, OSError... for a damaged or foreign file
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise Chapter12Error(f"{path} is not a Keras model that can be loaded ({reason}); delete it, or run "
+                                 "reproduce again") from None
+    return models
 
 
 def ask(models: dict[str, Any], encoded: Encoded) -> list[Prediction]:

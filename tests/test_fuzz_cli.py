@@ -1,14 +1,18 @@
-"""A fuzzed command line: whatever flags and values a user types, `reproduce`, `time`, `handouts` and `sweep`
-either start normally or answer with exit status 2 and exactly one `error:` line, no traceback, and
-create nothing.
+"""A fuzzed command line: whatever flags and values a user types, `reproduce`, `time`, `handouts`, `sweep`,
+`train`, `predict` and `report` either start normally or answer with exit status 2 and exactly one
+`error:` line, no traceback, and create nothing.
 
 Hypothesis draws the flags (in any order, repeated or not), their values (negative, huge, zero,
 non-numeric, empty, unicode, paths that do not exist, files where folders are expected and the
-reverse) and the switches. Each example runs `chapter12.run.cli.main` in this process, stopped at the
-first step of real work: `reproduce`'s notebook jobs, where what passed the checks is held against
-the limits the notebooks will apply; `time`'s first worker, where its settings must pass their own
-check; `handouts`' first page; `sweep`'s connection to Dask, where its grid must hold cells. The Keras download is replaced by a tiny local stand-in. Nothing is
-trained, so the test takes seconds.
+reverse), the switches and the positional arguments. Each example runs `chapter12.run.cli.main` in
+this process, stopped at the first step of real work: `reproduce`'s notebook jobs, where what passed
+the checks is held against the limits the notebooks will apply; `time`'s first worker, where its
+settings must pass their own check; `handouts`' first page; `sweep`'s connection to Dask, where its
+grid must hold cells; `train`'s import of Keras, where its cell must be one a results file would
+accept; `predict`'s loading of the saved models (the review comes as text, from --file, or on
+standard input); `report`'s first figure, once its results file passed the schema
+(tests/test_results_schema.py fuzzes those files' contents). The Keras download is replaced by a
+tiny local stand-in. Nothing is trained, so the test takes seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -28,16 +33,23 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+import chapter12.predict as predict_module  # noqa: E402
 import chapter12.report.handouts as handouts_module  # noqa: E402
+import chapter12.report.sweep as report_module  # noqa: E402
+import chapter12.sweep.cell as cell_module  # noqa: E402
 import chapter12.sweep.engine as sweep_module  # noqa: E402
 import chapter12.run.reproduce as reproduce_module  # noqa: E402
 import chapter12.timing as timing_module  # noqa: E402
 from chapter12.book import MODEL_KINDS, BookConfig  # noqa: E402
 from chapter12.run.cli import main  # noqa: E402
-from chapter12.imdb import load_raw  # noqa: E402
+from chapter12.errors import Chapter12Error  # noqa: E402
+from chapter12.imdb import load_raw, resolve_source  # noqa: E402
 from chapter12.imdb.sources import KerasDownload  # noqa: E402
+from chapter12.predict import Encoding, save_encoding  # noqa: E402
+from chapter12.report.schema import PARAMS  # noqa: E402
 
-from conftest import pack_stanford_targz, write_keras_npz, make_keras_reviews  # noqa: E402
+from conftest import WORDS, pack_stanford_targz, write_keras_npz, make_keras_reviews  # noqa: E402
+from test_results_schema import good_lines, write  # noqa: E402
 
 EXAMPLES = 500
 
@@ -62,6 +74,55 @@ def _sweep_started(options):
     raise Started
 
 
+REAL_TRAIN_HERE = cell_module.train_here
+
+
+@contextlib.contextmanager
+def _keras_blocked():
+    """`import keras` raises ImportError while the block runs (None in sys.modules), whether or not it was imported."""
+    saved = sys.modules.get("keras")
+    sys.modules["keras"] = None
+    try:
+        yield
+    finally:
+        if saved is None:
+            del sys.modules["keras"]
+        else:
+            sys.modules["keras"] = saved
+
+
+def _train_started(params, settings, threads, json_out):
+    # What reaches training is one checked cell, as a sweep's results file would record it, and Keras is told
+    # its backend before it starts. The real body then checks --json and imports Keras: it is stopped there.
+    for name, (ok, what) in PARAMS.items():
+        assert ok(params[name]), (name, params[name], what)
+    assert threads >= 1 and settings["epochs"] >= 1 and settings["batch_size"] >= 1
+    assert os.environ["KERAS_BACKEND"] == params["backend"]
+    try:  # the data too: a bad --data found only after Keras started came under its start-up lines
+        resolve_source(settings["data"], settings["vocabulary"])
+    except Chapter12Error as e:
+        raise AssertionError(f"unchecked data reached training: {e}") from None
+    with _keras_blocked():
+        try:
+            REAL_TRAIN_HERE(params, settings, threads, json_out)
+        except ImportError as e:
+            if "keras" not in str(e):
+                raise
+            raise Started from None
+    raise AssertionError("train_here went on without Keras")
+
+
+def _predict_started(files):
+    assert files and all(path.suffix == ".keras" and path.is_file() for path in files)
+    raise Started
+
+
+def _report_started(rows, folder):
+    # What reaches the figures passed the results file's schema: one row per finished cell.
+    assert all(0 <= row["test_accuracy"] <= 1 and row["epoch_seconds"] >= 0 for row in rows)
+    raise Started
+
+
 def _started(options, config, source):
     # What reaches the notebooks must pass the limits they will apply: NumPy's seed range (which is
     # Keras's), one run per seed, known models and notebooks, and the book's settings' own checks.
@@ -75,7 +136,7 @@ def _started(options, config, source):
 
 # Places a path value may point at, made once in a folder of their own.
 PLACES = ["archive", "npz", "a_file", "empty_folder", "folder_with_files", "missing", "missing/deeper", "a_file/below",
-          "run"]
+          "run", "saved_run", "review", "binary", "results", "results_damaged", "results_other_version"]
 FLAGS = {  # the flags that take values, per command
     "reproduce": ["--seeds", "--epochs", "--batch-size", "--models", "--only", "--backend", "--repeats",
                   "--vocabulary", "--data", "--out"],
@@ -84,9 +145,13 @@ FLAGS = {  # the flags that take values, per command
     "sweep": ["--seeds", "--epochs", "--batch-size", "--models", "--maxlen", "--num-words", "--units",
               "--recurrent-dropout", "--backend", "--vocabulary", "--data", "--out", "--grid", "--workers",
               "--threads-per-worker"],
+    "train": ["--model", "--seed", "--maxlen", "--num-words", "--units", "--recurrent-dropout", "--backend", "--epochs",
+              "--batch-size", "--data", "--vocabulary", "--threads", "--json"],
+    "predict": ["--file"],
+    "report": ["--out"],
 }
 SWITCHES = {"reproduce": ["--quick", "--overwrite", "--verbose"], "time": ["--quick"], "handouts": ["--hide-code", "--answers"],
-            "sweep": ["--quick", "--overwrite", "--dry-run"]}
+            "sweep": ["--quick", "--overwrite", "--dry-run"], "train": ["--quick"], "predict": [], "report": ["--notebook"]}
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 junk = st.one_of(
@@ -120,9 +185,13 @@ GOOD = {
     "--grid": place,
     "--workers": st.sampled_from(["1", "2"]),
     "--threads-per-worker": st.sampled_from(["1", "2"]),
+    "--model": st.sampled_from(MODEL_KINDS),
+    "--seed": st.integers(min_value=0, max_value=2**32 - 1).map(str),
+    "--threads": st.sampled_from(["0", "1", "2"]),
+    "--file": st.one_of(place, st.just("@review")),
 }
 MANY = {"--seeds", "--models", "--only", "--backends", "--variants", "--maxlen", "--num-words", "--units",
-        "--recurrent-dropout"}  # flags that take several values
+        "--recurrent-dropout"}  # flags that take several values (train's take one)
 
 
 @st.composite
@@ -130,17 +199,28 @@ def flag_use(draw, command):
     flag = draw(st.sampled_from(FLAGS[command]))
     # Most values plausible; the rest at the edges of the ranges, junk, or a stray path.
     value = st.one_of(*[GOOD[flag]] * 4, edges, edges, junk, place)
-    count = draw(st.integers(min_value=1, max_value=3) if flag in MANY else st.sampled_from([1, 1, 1, 1, 0, 2]))
+    many = flag in MANY and command != "train"
+    count = draw(st.integers(min_value=1, max_value=3) if many else st.sampled_from([1, 1, 1, 1, 0, 2]))
     return flag, [draw(value) for _ in range(count)]
 
 
 @st.composite
 def command_line(draw):
-    """(command, [(flag, values)], switches, positional): a whole command line, drawn."""
-    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts", "sweep"]))
+    """(command, [(flag, values)], switches, positional): a whole command line, drawn. `predict`'s positional
+    is (RUN_DIR, the review or None, what standard input holds)."""
+    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts", "sweep", "train", "predict", "report"]))
     flags = draw(st.lists(flag_use(command), max_size=3))
-    switches = draw(st.lists(st.sampled_from(SWITCHES[command]), max_size=2))
-    positional = draw(st.one_of(st.just("@run"), st.just("@run"), place, junk)) if command == "handouts" else None
+    switches = draw(st.lists(st.sampled_from(SWITCHES[command]), max_size=2)) if SWITCHES[command] else []
+    positional = None
+    if command == "handouts":
+        positional = draw(st.one_of(st.just("@run"), st.just("@run"), place, junk))
+    elif command == "report":
+        positional = draw(st.one_of(st.just("@results"), st.just("@results"), place, junk))
+    elif command == "predict":
+        review = st.one_of(st.none(), st.none(), st.sampled_from(["w01x w02x w03x", "a great film", "", "   "]), junk)
+        stdin = st.sampled_from(["w01x w02x", "", "\x00\x01", "line\nbreak w03x"])
+        positional = (draw(st.one_of(st.just("@saved_run"), st.just("@saved_run"), place, junk)), draw(review),
+                      draw(stdin))
     return command, flags, switches, positional
 
 
@@ -166,6 +246,20 @@ def places(tmp_path_factory):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="1\n")], execution_count=1)])
     nbformat.write(notebook, paths["run"] / "sentiment_accuracy.ipynb")
+    paths["saved_run"] = base / "saved_run"  # what the accuracy notebook keeps: a model (never loaded here), its encoding
+    models = paths["saved_run"] / "models"
+    models.mkdir(parents=True)
+    (models / "lstm-seed0.keras").write_bytes(b"a model")
+    save_encoding(models, Encoding(vocabulary="keras", num_words=20, maxlen=10),
+                  {word: rank for rank, word in enumerate(WORDS, start=1)})
+    paths["review"] = base / "review.txt"
+    paths["review"].write_text("w01x w02x w03x\n", encoding="utf-8")
+    paths["binary"] = base / "review.bin"
+    paths["binary"].write_bytes(b"\x00\xff\xfe\x80 not UTF-8")
+    lines = good_lines()  # a sweep's results, sound, with a damaged line, of another schema version
+    paths["results"] = write(base / "results.jsonl", lines)
+    paths["results_damaged"] = write(base / "damaged.jsonl", [*lines[:2], {**lines[2], "test_accuracy": None}])
+    paths["results_other_version"] = write(base / "other.jsonl", [{**lines[0], "schema_version": 2}, *lines[1:]])
     return base, {k: str(v) for k, v in paths.items()}
 
 
@@ -197,6 +291,18 @@ def _listing(*folders: Path) -> set[str]:
 @example(line=("time", [("--vocabulary", ["clean"])], ["--quick"], None), out_given=False)
 @example(line=("handouts", [("--out", ["@a_file/below"])], [], "@run"), out_given=False)
 @example(line=("time", [("--json", ["@a_file/below"])], ["--quick"], None), out_given=False)
+@example(line=("time", [("--json", ["@a_file"])], ["--quick"], None), out_given=False)  # replaces the file: starts
+@example(line=("sweep", [("--data", ["sample"])], [], None), out_given=True)
+@example(line=("train", [("--json", ["@empty_folder"])], ["--quick"], None), out_given=False)
+@example(line=("train", [("--data", ["/nonexistent"])], [], None), out_given=False)
+@example(line=("train", [("--vocabulary", ["clean"])], ["--quick"], None), out_given=False)
+@example(line=("predict", [("--file", ["@binary"])], [], ("@saved_run", None, "")), out_given=False)
+@example(line=("predict", [("--file", ["@empty_folder"])], [], ("@saved_run", None, "")), out_given=False)
+@example(line=("predict", [], [], ("@saved_run", None, "")), out_given=False)
+@example(line=("predict", [], [], ("@saved_run", "w01x w02x", "")), out_given=False)
+@example(line=("predict", [], [], ("@a_file", "w01x", "")), out_given=False)
+@example(line=("report", [], [], "@results_damaged"), out_given=False)
+@example(line=("report", [], [], "@results"), out_given=False)
 def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     base, paths = places
     keras_stand_in = load_raw(paths["npz"])  # the download, without the internet
@@ -205,7 +311,11 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     def value(v):
         return paths[v[1:]] if v.startswith("@") and v[1:] in paths else v
 
-    argv = [command] + ([value(positional)] if positional is not None else [])
+    if isinstance(positional, tuple):  # predict: RUN_DIR, the review or None, what standard input holds
+        run_dir, review, stdin_text = positional
+        argv = [command, value(run_dir)] + ([review] if review is not None else [])
+    else:
+        argv, stdin_text = [command] + ([value(positional)] if positional is not None else []), ""
     for flag, vals in flags:
         argv += [flag, *(value(v) for v in vals)]
     argv += switches
@@ -219,6 +329,10 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
                 mock.patch.object(timing_module, "measure_backend", side_effect=_time_started), \
                 mock.patch.object(handouts_module, "_exporter", side_effect=_handouts_started), \
                 mock.patch.object(sweep_module, "connect", side_effect=_sweep_started), \
+                mock.patch.object(cell_module, "train_here", side_effect=_train_started), \
+                mock.patch.object(predict_module, "load_models", side_effect=_predict_started), \
+                mock.patch.object(report_module, "save_sweep_figures", side_effect=_report_started), \
+                mock.patch.object(sys, "stdin", io.StringIO(stdin_text)), \
                 mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in), \
                 contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             os.environ.pop("CHAPTER12_DATA", None)
@@ -236,7 +350,8 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     assert after == before, (argv, sorted(after ^ before))  # nothing created, nothing removed
     if status == "started" or (status == 0 and "--dry-run" in switches):
         json_at = [v for flag, vals in flags if flag == "--json" for v in vals[-1:]]
-        assert not (command == "time" and json_at and value(json_at[-1]).startswith(paths["a_file"])), argv
+        # a --json below a file cannot be written (a --json naming the file itself replaces it: that may start)
+        assert not (command == "time" and json_at and value(json_at[-1]).startswith(str(paths["a_file"]) + "/")), argv
         return
     lines = err.strip().splitlines()
     assert status == 2, (argv, status, err)

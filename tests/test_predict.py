@@ -127,6 +127,17 @@ def test_a_damaged_encoding_file_is_one_line(run, tmp_path):
         predict(copy, "a good film")
 
 
+def test_a_damaged_model_file_is_one_line(run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    damaged = sorted((copy / "models").glob("*.keras"))[0]
+    damaged.write_bytes(b"not a zip")  # Keras's own error was a traceback (found by the fuzzed command line)
+    with pytest.raises(Chapter12Error, match=f"{damaged.name} is not a Keras model that can be loaded"):
+        predict(copy, "a good film")
+
+
 # ----------------------------------------------------------------------------- the measurements
 
 
