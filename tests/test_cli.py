@@ -102,3 +102,14 @@ def test_make_full_without_data_is_one_error_line_before_any_install(tmp_path):
     ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
     assert len(ours) == 1 and ours[0].startswith("error: make full needs the data: make full DATA=PATH"), result.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def test_the_command_lines_defaults_are_the_books():
+    from chapter12.book import BookConfig
+    from chapter12.run.cli import _parser
+
+    book = BookConfig()
+    train = _parser().parse_args(["train"])
+    assert (train.maxlen, train.num_words, train.units, train.recurrent_dropout, train.epochs, train.batch_size) == (
+        book.maxlen, book.num_words, book.units, book.recurrent_dropout, book.epochs, book.batch_size)
+    assert _parser().parse_args(["time"]).batch_size == book.batch_size

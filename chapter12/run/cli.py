@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NoReturn
 
+from chapter12.book import BookConfig
 from chapter12.checks import MODEL_KINDS, VOCABULARIES, check_can_create_folder
 from chapter12.errors import Chapter12Error, Stopped, exit_status, how_stopped
 from chapter12.report.notebooks import NOTEBOOKS
@@ -23,6 +24,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    book = BookConfig()  # every default of the book's settings comes from here
     parser = _OneLineParser(prog="python -m chapter12", description="Reproduce textbook chapter 12.3 (RNNs on IMDB).")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -35,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="N", help="one run per seed and model (default: 0)")
     rep.add_argument("--models", nargs="+", default=["simple_rnn", "lstm"], metavar="KIND",
                      help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
-    rep.add_argument("--epochs", type=int, help="epochs per run (default: the book's 5)")
-    rep.add_argument("--batch-size", type=int, help="batch size (default: the book's 128)")
+    rep.add_argument("--epochs", type=int, help=f"epochs per run (default: the book's {book.epochs})")
+    rep.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
     rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK",
                      help=f"run only these notebooks, from: {', '.join(NOTEBOOKS)} (default: all)")
     rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
@@ -58,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     tim.add_argument("--variants", nargs="+", default=["book", "fused"], metavar="NAME", help="book and/or fused")
     tim.add_argument("--epochs", type=int, default=3, help="epochs per timed run, at least 3 (default: 3)")
     tim.add_argument("--repeats", type=int, default=2, help="interleaved repeats (default: 2)")
-    tim.add_argument("--batch-size", type=int, default=128, help="batch size (default: the book's 128)")
+    tim.add_argument("--batch-size", type=int, default=book.batch_size,
+                     help=f"batch size (default: the book's {book.batch_size})")
     tim.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
 
     hnd = sub.add_parser("handouts", help="turn a reproduce run's executed notebooks into standalone HTML pages")
@@ -79,19 +82,24 @@ def _parser() -> argparse.ArgumentParser:
                      "running the same command again goes on where it stopped")
     swp.add_argument("--grid", type=Path, metavar="FILE", help="axes and settings from a .toml, .yaml or .json file "
                      "(keys as the flags below, e.g. maxlen = [25, 50, 100]); flags given here win")
-    swp.add_argument("--models", nargs="+", metavar="KIND", help=f"from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
+    swp.add_argument("--models", nargs="+", metavar="KIND",
+                     help=f"from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
     swp.add_argument("--seeds", type=int, nargs="+", metavar="N", help="(default: 0)")
-    swp.add_argument("--maxlen", type=int, nargs="+", metavar="N", help="words kept per review (default: the book's 100)")
-    swp.add_argument("--num-words", type=int, nargs="+", metavar="N", help="vocabulary size (default: the book's 2500)")
-    swp.add_argument("--units", type=int, nargs="+", metavar="N", help="recurrent units (default: the book's 64)")
-    swp.add_argument("--recurrent-dropout", type=float, nargs="+", metavar="P", help="(default: the book's 0.2)")
+    swp.add_argument("--maxlen", type=int, nargs="+", metavar="N",
+                     help=f"words kept per review (default: the book's {book.maxlen})")
+    swp.add_argument("--num-words", type=int, nargs="+", metavar="N",
+                     help=f"vocabulary size (default: the book's {book.num_words})")
+    swp.add_argument("--units", type=int, nargs="+", metavar="N",
+                     help=f"recurrent units (default: the book's {book.units})")
+    swp.add_argument("--recurrent-dropout", type=float, nargs="+", metavar="P",
+                     help=f"(default: the book's {book.recurrent_dropout})")
     swp.add_argument("--backend", nargs="+", metavar="NAME", help="Keras backends, each cell in its own process "
                      "(default: $KERAS_BACKEND, else tensorflow)")
     swp.add_argument("--data", metavar="PATH", help="as for reproduce; on a cluster, a path every worker can read")
     swp.add_argument("--quick", action="store_true", default=None, help="the bundled sample (offline, seconds per cell)")
     swp.add_argument("--vocabulary", choices=VOCABULARIES, help="as for reproduce (default: keras)")
-    swp.add_argument("--epochs", type=int, help="epochs per cell (default: the book's 5)")
-    swp.add_argument("--batch-size", type=int, help="batch size (default: the book's 128)")
+    swp.add_argument("--epochs", type=int, help=f"epochs per cell (default: the book's {book.epochs})")
+    swp.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
     swp.add_argument("--workers", type=int, help="local cluster: worker processes (default: cores / threads per worker)")
     swp.add_argument("--threads-per-worker", type=int, default=1, help="local cluster: cells each worker runs at once "
                      "(default: 1)")
@@ -111,13 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     trn = sub.add_parser("train", help="one training run with the book's settings but those given (one cell of a sweep)")
     trn.add_argument("--model", default="lstm", help=f"from: {', '.join(MODEL_KINDS)} (default: lstm)")
     trn.add_argument("--seed", type=int, default=0)
-    trn.add_argument("--maxlen", type=int, default=100)
-    trn.add_argument("--num-words", type=int, default=2500)
-    trn.add_argument("--units", type=int, default=64)
-    trn.add_argument("--recurrent-dropout", type=float, default=0.2)
+    trn.add_argument("--maxlen", type=int, default=book.maxlen, help=f"(default: the book's {book.maxlen})")
+    trn.add_argument("--num-words", type=int, default=book.num_words, help=f"(default: the book's {book.num_words})")
+    trn.add_argument("--units", type=int, default=book.units, help=f"(default: the book's {book.units})")
+    trn.add_argument("--recurrent-dropout", type=float, default=book.recurrent_dropout,
+                     help=f"(default: the book's {book.recurrent_dropout})")
     trn.add_argument("--backend", help="default: $KERAS_BACKEND, else tensorflow")
-    trn.add_argument("--epochs", type=int, default=5)
-    trn.add_argument("--batch-size", type=int, default=128)
+    trn.add_argument("--epochs", type=int, default=book.epochs, help=f"(default: the book's {book.epochs})")
+    trn.add_argument("--batch-size", type=int, default=book.batch_size, help=f"(default: the book's {book.batch_size})")
     trn.add_argument("--data", metavar="PATH", help="as for reproduce")
     trn.add_argument("--quick", action="store_true", help="the bundled sample")
     trn.add_argument("--vocabulary", choices=VOCABULARIES, default="keras")
