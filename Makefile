@@ -1,6 +1,8 @@
 # Two commands from a bare machine with Python 3.10+ and make:
 #   make quick   the chapter on the bundled sample (offline), then its handouts
-#   make test    the test suite
+#   make test    the test suite (lint first)
+# Also: make check (lint and the fast tier of the tests, about a minute: no notebook, training process,
+# Dask cluster or browser; for the edit-test loop).
 # Also: make lab (JupyterLab on notebooks/), make full DATA=PATH (the chapter's experiment, 3 seeds).
 # Every target creates .venv when it is missing and reinstalls only when requirements.txt or
 # pyproject.toml changed since the last install.
@@ -14,7 +16,7 @@ FULL_OUT ?= runs/full
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: quick test lab full full-data install
+.PHONY: quick test check lint lab full full-data install
 
 install: $(INSTALLED)
 
@@ -34,8 +36,14 @@ quick: $(INSTALLED)
 	@echo "summary:  $(QUICK_OUT)/summary.md"
 	@echo "handouts: $(QUICK_OUT)/handouts/index.html"
 
-test: $(INSTALLED)
-	$(BIN)/python -m pytest
+lint: $(INSTALLED)
+	$(BIN)/python -m ruff check chapter12 tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest --durations=10
+
+check: lint
+	$(BIN)/python -m pytest -m "not slow and not full" --durations=10
 
 lab: $(INSTALLED)
 	$(BIN)/python -m jupyter lab --notebook-dir=notebooks $(LAB_ARGS)

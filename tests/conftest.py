@@ -183,3 +183,47 @@ def computed_statements(nb) -> list[str]:
             assert mine and all(text.strip() for text in mine), f"no computed statement from the cell:\n{cell.source[:300]}"
         found += mine
     return found
+
+
+# ----------------------------------------------------------------------------- tiers
+
+# The fast tier (`make check`, about a minute: unit tests, the command line in-process, the fuzzers) leaves
+# out what is marked `slow`: tests that execute a notebook, train in a process of their own, start a Dask
+# cluster or a browser, or read the bundled Keras ground truth whole. `make test` runs everything.
+# Whole files, or "file::test" (a parametrized case as "file::test[id]").
+SLOW = {
+    "test_full.py", "test_interrupt.py", "test_notebooks.py", "test_notebooks_maths.py", "test_jupyterlab.py",
+    "test_full_disk.py", "test_predict.py", "test_keras_exact.py",
+    "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
+    "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
+    "test_sweep.py::test_a_local_sweep_resumes_reports_and_makes_a_handout",
+    "test_sweep.py::test_ctrl_c_keeps_whole_lines_and_the_next_run_skips_what_was_done",
+    "test_sweep.py::test_a_real_cluster_through_a_scheduler_file_survives_a_killed_worker",
+    "test_sweep.py::test_a_failing_cell_is_recorded_and_the_others_finish",
+    "test_signals.py::test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes",
+    "test_signals.py::test_train_and_time_stopped_by_sigterm_leave_nothing",
+    "test_timing.py::test_timing_notebook_under_papermill",
+    "test_timing.py::test_measure_backend",
+    "test_faults.py::test_overwrite_replaces_the_old_run_completely",
+    "test_faults.py::test_papermill_parameter_of_the_wrong_type",
+    "test_faults.py::test_time_passes_a_worker_error_on_once",
+    "test_handouts.py::test_handout_renders_in_headless_chromium",
+    "test_handouts.py::test_pdf_handouts_are_a4_and_show_the_figure",
+    "test_train.py::test_a_run_is_the_books_fit_with_validation_split[lstm]",
+    "test_train.py::test_lstm_run",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests of SLOW `slow`; a name in SLOW that names no test fails the run (it was renamed)."""
+    names = set()
+    for item in items:
+        file = item.path.name
+        keys = {file, f"{file}::{item.originalname}", f"{file}::{item.name}"}
+        names |= keys
+        if keys & SLOW:
+            item.add_marker(pytest.mark.slow)
+    if len(items) > 100:  # a whole-suite collection, not one file: every name must still exist
+        stale = sorted(SLOW - names)
+        if stale:
+            raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")

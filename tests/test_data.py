@@ -327,8 +327,8 @@ def test_folder_source_is_cached_too(tiny_stanford, cache, monkeypatch):
 def test_changed_archive_gets_its_own_cache(make_targz, cache):
     original = make_targz("a.tar.gz")
     changed_reviews = [
-        (s, l, n, "Terrible terrible terrible acting." if n == "0_9.txt" and s == "train" else t)
-        for s, l, n, t in STANFORD_REVIEWS
+        (s, label, n, "Terrible terrible terrible acting." if n == "0_9.txt" and s == "train" else t)
+        for s, label, n, t in STANFORD_REVIEWS
     ]
     changed = make_targz("b.tar.gz", reviews=changed_reviews)
     a = load_imdb(source=original, num_words=2500, vocabulary="clean")

@@ -13,7 +13,7 @@ from typing import Any
 
 from chapter12.book import BookConfig
 from chapter12.checks import (
-    BACKENDS, VOCABULARIES, check_choice, check_fraction, check_model_kind, check_positive_int, check_seed,
+    BACKENDS, check_choice, check_fraction, check_model_kind, check_positive_int, check_seed,
 )
 from chapter12.errors import Chapter12Error
 
