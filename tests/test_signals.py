@@ -79,6 +79,98 @@ def test_stop_signals_raise_once_then_let_clean_up_finish_and_leave_nohup_alone(
         signal.signal(signal.SIGHUP, old)
 
 
+def test_after_ctrl_c_a_sigterm_or_sighup_does_not_cut_the_clean_up_short():
+    cleaned = []
+    with cli.stop_signals():
+        with pytest.raises(KeyboardInterrupt) as caught:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        assert not isinstance(caught.value, Stopped)
+        os.kill(os.getpid(), signal.SIGTERM)  # a supervisor's SIGTERM, or the terminal closed, during clean-up
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.1)
+        cleaned.append(True)
+        with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C still interrupts
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    assert cleaned == [True]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_signal_held_back_while_the_local_cluster_starts_closes_it(monkeypatch):
+    import chapter12.sweep.engine as engine
+    import distributed
+
+    closed = []
+
+    class Cluster:
+        def __init__(self, **kwargs):
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives while the workers start: held back until they are up
+
+        def close(self, timeout=None):
+            closed.append("cluster")
+
+    class Client:
+        def __init__(self, cluster):
+            pass
+
+        def close(self, timeout=None):
+            closed.append("client")
+
+    monkeypatch.setattr(distributed, "LocalCluster", Cluster)
+    monkeypatch.setattr(distributed, "Client", Client)
+    with cli.stop_signals(), pytest.raises(Stopped):
+        engine.connect(engine.SweepOptions(out=Path("unused"), workers=1))
+    assert closed == ["client", "cluster"]
+
+
+def test_a_cell_stopped_on_its_worker_is_not_recorded_and_the_sweep_says_so(tmp_path, monkeypatch, capsys):
+    """A batch system that stops a remote worker's cell (SIGTERM): no result line, not a failure either, and the
+    sweep ends with status 1 and one line saying how many to run again."""
+    from distributed import Client, LocalCluster
+
+    import chapter12.sweep.engine as engine
+    from chapter12.sweep.grid import Grid, Settings
+    from chapter12.sweep.records import start_file
+
+    grid = Grid.from_values({"models": ["simple_rnn", "lstm"], "backend": "tensorflow"},
+                            Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1,
+                                     batch_size=128))
+    cells = grid.cells()
+    settings = grid.settings.to_dict()
+    results = tmp_path / "results.jsonl"
+    start_file(results, settings)
+
+    def stopped_cell(key, params, settings, log_file=None, threads_by_host=None):
+        return {"key": key, "params": params, "status": "interrupted", "error": "stopped", "seconds": 1.0}
+
+    monkeypatch.setattr(engine, "run_cell", stopped_cell)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        status = engine._run(client, cells, settings, tmp_path, results, len(cells), 0)
+    assert status == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == ["error: 2 of 2 cells were stopped on their workers by a signal and are not recorded; "
+                      "run the same command again to retry them"]
+    assert len(results.read_text().splitlines()) == 1  # the header alone
+
+
+def test_a_result_the_schema_refuses_is_kept_as_a_failed_cell():
+    """A run that diverged (a NaN loss) is written as a failed cell, so every reader still accepts the file."""
+    import chapter12.sweep.engine as engine
+    from chapter12.report.schema import cell_problem
+    from chapter12.sweep.grid import Grid, Settings
+
+    cell = Grid.from_values({"models": ["lstm"], "backend": "tensorflow"}, Settings()).cells()[0]
+    result = {"test_accuracy": 0.5, "test_loss": float("nan"), "epoch_seconds": [1.0], "history": {"loss": [0.7]},
+              "n_train": 8, "n_val": 2, "n_test": 10}
+    record = engine._record(cell, {"status": "ok", "result": result, "seconds": 2.0, "worker": "w"})
+    assert record["status"] == "failed" and "test_loss" in record["error"]
+    assert cell_problem(record) is None
+    good = engine._record(cell, {"status": "ok", "result": dict(result, test_loss=0.4), "seconds": 2.0, "worker": "w"})
+    assert good["status"] == "ok" and cell_problem(good) is None
+
+
 def test_signals_sent_while_the_local_cluster_starts_are_delivered_after(monkeypatch):
     from chapter12.sweep.engine import _signals_deferred
 

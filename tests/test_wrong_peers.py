@@ -168,8 +168,8 @@ def test_an_address_without_host_or_port(address, words):
 
 
 def test_a_real_scheduler_passes_the_check():
-    """The check reads a real scheduler's greeting and lets it through (and the greeting rule is no stand-in:
-    the same bytes cut or padded fail it)."""
+    """The check reads a real scheduler's greeting and lets it through (test_the_greeting_rule shows the rule
+    refusing bytes that are cut, padded or another protocol's)."""
     from distributed import Scheduler
     import asyncio
 

@@ -346,26 +346,40 @@ def main(argv: list[str] | None = None) -> int:
 @contextmanager
 def stop_signals() -> Iterator[None]:
     """SIGTERM and SIGHUP stop the command as Ctrl-C does: a `Stopped` raised where the program is, so the same
-    clean-up runs and the same kind of line is printed. The first one stops; later ones are ignored, so that
-    clean-up is not cut short. A signal that was ignored when the command started (nohup) stays ignored."""
+    clean-up runs and the same kind of line is printed. Once any of the three has stopped the run, SIGTERM and
+    SIGHUP are ignored, so that the clean-up is not cut short (a second Ctrl-C still interrupts). A signal that
+    was ignored when the command started (nohup, a background job's Ctrl-C) stays ignored."""
     if sys.platform == "win32":
         yield
         return
+    installed: list[int] = []
+
+    def quiet_the_others() -> None:
+        for other in installed:
+            if other != signal.SIGINT:
+                signal.signal(other, signal.SIG_IGN)
 
     def stop(signum, frame):
-        for other in _STOP_SIGNALS:
-            signal.signal(other, signal.SIG_IGN)
+        quiet_the_others()
         raise Stopped(signum)
 
-    old = {s: signal.getsignal(s) for s in _STOP_SIGNALS}
+    def interrupt(signum, frame):
+        quiet_the_others()
+        raise KeyboardInterrupt
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, *_STOP_SIGNALS)}
     for s, handler in old.items():
-        if handler == signal.SIG_DFL:
+        if s == signal.SIGINT and handler is signal.default_int_handler:
+            signal.signal(s, interrupt)
+            installed.append(s)
+        elif s != signal.SIGINT and handler == signal.SIG_DFL:
             signal.signal(s, stop)
+            installed.append(s)
     try:
         yield
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+        for s in installed:
+            signal.signal(s, old[s])
 
 
 def console(argv: list[str] | None = None) -> NoReturn:
@@ -374,8 +388,8 @@ def console(argv: list[str] | None = None) -> NoReturn:
     After Ctrl-C (or SIGTERM, SIGHUP) the process ends at once, without Python's own teardown. What
     the run had to undo (the staging folder, the kernels, a sweep's cluster) is undone before main
     returns; what is left are objects the signal cut short, and their finalizers can wait forever
-    (a notebook client cut short as its kernel started waited in zmq's `Context.term` at exit; see
-    docs and benchmarks/ctrl_c_at_kernel_start.py)."""
+    (a notebook client cut short as its kernel started waited in zmq's `Context.term` at exit; see the
+    README's bad-input section and benchmarks/ctrl_c_at_kernel_start.py)."""
     with stop_signals():
         status = main(argv)
     if status > 128:

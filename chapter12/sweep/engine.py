@@ -67,12 +67,14 @@ def make_grid(options: SweepOptions) -> tuple[Grid, Any]:
     check_vocabulary(options.vocabulary)
     grid = Grid.from_values(options.values, Settings())  # the axes first: quick to check, before the data is hashed
     data, fingerprint, source = _data_and_fingerprint(options)
-    from chapter12.memory import check_memory
+    if not (options.scheduler or options.scheduler_file or os.environ.get(SCHEDULER_ENV)):
+        from chapter12.memory import check_memory
 
-    # Every cell against THIS machine's memory (the client's): a remote cluster's workers may have more or
-    # less, which cannot be known from here; a cell too big for them fails alone, with its error in the results.
-    n_train, n_test = source.review_counts()
-    check_memory([cell.params() for cell in grid.cells()], batch_size=batch_size, n_train=n_train, n_test=n_test)
+        # Every cell against this machine's memory, where a local cluster will train it. A remote cluster's
+        # workers may have more or less: there each cell's `train` checks its own host, and a cell too big for
+        # it fails alone, with its one-line error in the results.
+        n_train, n_test = source.review_counts()
+        check_memory([cell.params() for cell in grid.cells()], batch_size=batch_size, n_train=n_train, n_test=n_test)
     settings = Settings(data=data, data_fingerprint=fingerprint, vocabulary=options.vocabulary, epochs=epochs,
                         batch_size=batch_size)
     return Grid(grid.axes, settings), source
@@ -141,15 +143,19 @@ def connect(options: SweepOptions):
     # busy worker, where a long cell can wait while another worker has nothing left to do.
     import dask
 
-    with _signals_deferred(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
-                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1",
-                               preload=["chapter12.sweep.quiet_worker"])
-        try:
+    client = cluster = None
+    try:
+        with _signals_deferred(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1",
+                                   preload=["chapter12.sweep.quiet_worker"])
             client = Client(cluster)
-        except BaseException:
+    except BaseException:  # a signal held back while the cluster started is raised as the block ends: close it
+        if client is not None:
+            client.close(timeout=10)
+        if cluster is not None:
             cluster.close(timeout=10)
-            raise
+        raise
     return client, cluster, f"local cluster, {workers} worker(s) x {options.threads_per_worker} thread(s)"
 
 
@@ -284,6 +290,13 @@ def _record(cell, outcome: dict) -> dict:
     else:
         record["error"] = outcome.get("error", "")
         record["log_tail"] = outcome.get("log_tail", [])
+    from chapter12.report.schema import cell_problem
+
+    problem = cell_problem(record)
+    if problem and result:  # e.g. a run that diverged to a NaN loss: kept as failed, so the file stays readable
+        record = {k: v for k, v in record.items() if k in ("key", "params", "worker", "threads", "seconds", "log",
+                                                           "finished")}
+        record.update(status="failed", error=f"its result cannot be kept: {problem}", log_tail=[])
     return record
 
 
@@ -385,6 +398,7 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
         futures[future] = cell
     progress.draw(0)
     pending = len(futures)
+    stopped = 0
     try:
         for future in as_completed(futures):
             cell = futures[future]
@@ -393,8 +407,9 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
                 outcome = future.result()
             except Exception as e:  # the task itself raised: the worker could not start it, or workers kept dying
                 outcome = _killed_record(cell, e)
-            if outcome["status"] == "interrupted":
-                continue  # not a result: run again next time
+            if outcome["status"] == "interrupted":  # its worker's host stopped it (a signal): not a result
+                stopped += 1
+                continue
             record = _record(cell, outcome)
             append_line(results, record)
             running = min(pending, sum(hosts.values()) or 1)
@@ -413,9 +428,14 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
             pass
         return exit_status(e)
     progress.end()
-    if progress.failed:
-        print(f"error: {progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "
-              f"{out / LOGS}); run the same command again to retry them", file=sys.stderr)
+    if progress.failed or stopped:
+        said = []
+        if progress.failed:
+            said.append(f"{progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "
+                        f"{out / LOGS})")
+        if stopped:  # a worker's host stopped its cell (SIGTERM from a batch system): no result, not a failure
+            said.append(f"{stopped} of {len(todo)} cells were stopped on their workers by a signal and are not recorded")
+        print(f"error: {'; '.join(said)}; run the same command again to retry them", file=sys.stderr)
         return 1
     return 0
 
