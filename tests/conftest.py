@@ -186,6 +186,33 @@ def computed_statements(nb) -> list[str]:
     return found
 
 
+# ----------------------------------------------------------------------------- processes a run leaves
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes started by process pid, its children's children included (none if it is gone)."""
+    import psutil
+
+    try:
+        return {child.pid for child in psutil.Process(pid).children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def still_alive(pids: set[int]) -> list[int]:
+    """Those of pids that still run (zombies, which only wait to be reaped, do not count)."""
+    import psutil
+
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
 # ----------------------------------------------------------------------------- tiers
 
 # The fast tier (`make check`, about a minute: unit tests, the command line in-process, the fuzzers) leaves

@@ -21,6 +21,8 @@ import pytest
 
 psutil = pytest.importorskip("psutil")
 
+from conftest import descendants, still_alive  # noqa: E402
+
 REPRODUCE_KEPT = "nothing was written to the output folder; run the same command again to start over"
 
 # moment -> (a line of the run's output to wait for, or None for a delay after the start; seconds after it)
@@ -32,29 +34,11 @@ MOMENTS = {
 }
 
 
-def _descendants(process) -> set[int]:
-    try:
-        return {child.pid for child in process.children(recursive=True)}
-    except psutil.Error:
-        return set()
-
-
-def _alive(pids: set[int]) -> list[int]:
-    alive = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                alive.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
 def _why_it_did_not_end(proc, seen: set[int], printed) -> str:
     """What is still running, and where the run itself waits (its threads' stacks, from faulthandler)."""
     printed = printed.decode(errors="replace") if isinstance(printed, bytes) else (printed or "")
     alive = []
-    for pid in _alive(seen | {proc.pid}):
+    for pid in still_alive(seen | {proc.pid}):
         try:
             alive.append(f"{pid} {' '.join(psutil.Process(pid).cmdline())[:150]}")
         except psutil.Error:
@@ -119,13 +103,13 @@ def test_ctrl_c(tmp_path, moment, name):
         else:
             for line in proc.stdout:
                 lines.append(line.rstrip())
-                seen |= _descendants(run)
+                seen |= descendants(run.pid)
                 if wait_for in line:
                     time.sleep(delay)
                     break
             else:
                 pytest.fail(f"the run ended before {wait_for!r}: {lines[-5:]}")
-        seen |= _descendants(run)
+        seen |= descendants(run.pid)
         if to_group:  # as a terminal does: the whole foreground process group
             os.killpg(proc.pid, signum)
         else:  # as `kill PID` does
@@ -139,7 +123,7 @@ def test_ctrl_c(tmp_path, moment, name):
             os.killpg(proc.pid, signal.SIGKILL)
     output = "\n".join(lines) + "\n" + rest
     time.sleep(1)  # let the kernel's own exit finish
-    assert _alive(seen) == [], f"processes of the run still alive after {name} at {moment}"
+    assert still_alive(seen) == [], f"processes of the run still alive after {name} at {moment}"
     assert "Traceback" not in output, output[-2000:]
     leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".part") or ".partial-" in p.name]
     assert leftovers == []

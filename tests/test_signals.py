@@ -21,6 +21,8 @@ from chapter12.errors import Stopped, exit_status, how_stopped
 
 psutil = pytest.importorskip("psutil")
 
+from conftest import descendants, still_alive  # noqa: E402
+
 
 # ----------------------------------------------------------------------------- in this process
 
@@ -106,6 +108,7 @@ def test_a_signal_held_back_while_the_local_cluster_starts_closes_it(monkeypatch
     class Cluster:
         def __init__(self, **kwargs):
             os.kill(os.getpid(), signal.SIGTERM)  # arrives while the workers start: held back until they are up
+            time.sleep(0.2)  # a real start takes seconds: the signal is surely taken in before it ends
 
         def close(self, timeout=None):
             closed.append("cluster")
@@ -190,33 +193,15 @@ def test_signals_sent_while_the_local_cluster_starts_are_delivered_after(monkeyp
 # ----------------------------------------------------------------------------- real processes
 
 
-def _descendants(pid: int) -> set[int]:
-    try:
-        return {c.pid for c in psutil.Process(pid).children(recursive=True)}
-    except psutil.Error:
-        return set()
-
-
-def _alive(pids: set[int]) -> list[int]:
-    alive = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                alive.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
 def _stop_when(proc, ready, signum: int, to_group: bool, timeout: float = 300) -> tuple[str, set[int]]:
     """Wait until ready() (polling), send the signal, and return the run's output and every process it had."""
     seen: set[int] = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None and not ready():
-        seen |= _descendants(proc.pid)
+        seen |= descendants(proc.pid)
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be stopped"
-    seen |= _descendants(proc.pid)
+    seen |= descendants(proc.pid)
     (os.killpg if to_group else os.kill)(proc.pid, signum)
     try:
         output, _ = proc.communicate(timeout=120)
@@ -251,7 +236,7 @@ def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name,
     assert len(errors) == 1 and errors[0].startswith(f"error: stopped by {name}") and "cells are done and kept" in errors[0]
     assert "run the same command again" in errors[0]
     assert "Traceback" not in output and "leaked" not in output, output[-3000:]
-    assert _alive(seen) == [], "processes of the sweep still alive"
+    assert still_alive(seen) == [], "processes of the sweep still alive"
     text = results.read_text()
     assert text.endswith("\n")
     kept = [json.loads(line) for line in text.splitlines()[1:]]
@@ -273,12 +258,12 @@ def test_train_and_time_stopped_by_sigterm_leave_nothing(tmp_path, command):
     seen: set[int] = set()
     for line in proc.stdout:
         lines.append(line)
-        seen |= _descendants(proc.pid)
+        seen |= descendants(proc.pid)
         if "Epoch 2/" in line or "matmul at" in line:  # train's second epoch; time's worker starts timing
             break
     else:
         pytest.fail(f"the run ended before it could be stopped: {lines[-5:]}")
-    seen |= _descendants(proc.pid)
+    seen |= descendants(proc.pid)
     os.kill(proc.pid, signal.SIGTERM)  # as `kill PID`: this process alone, not its children
     rest, _ = proc.communicate(timeout=120)
     time.sleep(1)
@@ -287,6 +272,6 @@ def test_train_and_time_stopped_by_sigterm_leave_nothing(tmp_path, command):
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert errors == [f"error: stopped by SIGTERM; {cli._KEPT[command]}"], output[-3000:]
     assert "Traceback" not in output
-    assert _alive(seen) == [], f"processes of {command} still alive (a worker it started?)"
+    assert still_alive(seen) == [], f"processes of {command} still alive (a worker it started?)"
     assert not json_out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

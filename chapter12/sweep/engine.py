@@ -328,8 +328,11 @@ def sweep(options: SweepOptions, log=print) -> int:
         source.raw()  # once here, so the cells find the prepared data (the Stanford cache) instead of each making it
         if time.perf_counter() - t > 5:
             log(f"prepared the data in {time.perf_counter() - t:.0f} s")
-    client, cluster, where = connect(options)  # before anything is written: an unreachable scheduler leaves no trace
+    client = cluster = None
     try:
+        # Before anything is written: an unreachable scheduler leaves no trace. Inside the try: a signal that
+        # lands as connect returns still closes what it started.
+        client, cluster, where = connect(options)
         if options.overwrite:
             for name in OUTPUTS:
                 target = options.out / name
@@ -362,7 +365,8 @@ def sweep(options: SweepOptions, log=print) -> int:
 
 def _close(client, cluster) -> None:
     try:
-        client.close(timeout=10)
+        if client is not None:
+            client.close(timeout=10)
     finally:
         if cluster is not None:
             cluster.close(timeout=10)
