@@ -221,7 +221,7 @@ def still_alive(pids: set[int]) -> list[int]:
 # Whole files, or "file::test" (a parametrized case as "file::test[id]").
 SLOW = {
     "test_full.py", "test_interrupt.py", "test_notebooks.py", "test_notebooks_maths.py", "test_jupyterlab.py",
-    "test_full_disk.py", "test_predict.py", "test_keras_exact.py",
+    "test_full_disk.py", "test_predict.py", "test_keras_exact.py", "test_wheel.py",
     "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
     "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
     "test_sweep.py::test_a_local_sweep_resumes_reports_and_makes_a_handout",

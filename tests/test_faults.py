@@ -230,8 +230,8 @@ def test_bad_settings_in_the_library(settings, needle):
 def test_papermill_parameter_of_the_wrong_type(tmp_path):
     import papermill
 
-    from chapter12.run.kernel import current_interpreter_kernel
-    from chapter12.run.reproduce import notebooks_dir
+    from chapter12.notebook.kernel import current_interpreter_kernel
+    from chapter12.notebook.execute import notebooks_dir
 
     with current_interpreter_kernel() as kernel, pytest.raises(papermill.PapermillExecutionError) as info:
         papermill.execute_notebook(str(notebooks_dir() / "sentiment_accuracy.ipynb"), str(tmp_path / "nb.ipynb"),

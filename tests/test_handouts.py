@@ -16,8 +16,8 @@ import pytest
 
 from chapter12.errors import Chapter12Error
 from chapter12.report.handouts import is_executed, make_handouts, notebook_title, render_math, tex_to_svg
-from chapter12.run.kernel import current_interpreter_kernel
-from chapter12.run.reproduce import notebooks_dir
+from chapter12.notebook.kernel import current_interpreter_kernel
+from chapter12.notebook.execute import notebooks_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CODE_MARKER = "handout-code-marker"

@@ -143,7 +143,7 @@ ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER:
 parent = subprocess.Popen([sys.executable, "-c", '''
 import os, subprocess, sys, time
 env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()), CHAPTER12_KERNEL_PRELOAD="keras")
-kernel = subprocess.Popen([sys.executable, "-m", "chapter12.run.kernel", "-f", sys.argv[1]], env=env,
+kernel = subprocess.Popen([sys.executable, "-m", "chapter12.notebook.kernel", "-f", sys.argv[1]], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(kernel.pid, flush=True)
 time.sleep(1.5)  # the kernel is importing Keras when its parent ends

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter12.run.reproduce import notebooks_dir
+from chapter12.notebook.execute import notebooks_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -15,7 +15,7 @@ from chapter12.book import MODEL_KINDS, BookConfig
 from chapter12.errors import Chapter12Error
 from chapter12.imdb.sources import BundledSample, KerasDownload, NpzFile, StanfordReviews
 from chapter12.memory import cell_memory, check_memory, format_bytes, machine_memory, weight_count
-from chapter12.report.sweep import read_sweep
+from chapter12.report.records import read_sweep
 from chapter12.run.cli import main
 
 BOOK = BookConfig()

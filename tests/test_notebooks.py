@@ -11,7 +11,8 @@ import papermill
 import pytest
 
 from chapter12.book import BookConfig
-from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, notebooks_dir, reproduce
+from chapter12.notebook.execute import notebooks_dir
+from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, reproduce
 from conftest import computed_statements
 
 NOTEBOOK_FILES = sorted(notebooks_dir().glob("*.ipynb"))

@@ -10,8 +10,9 @@ import nbformat
 import papermill
 import pytest
 
-from chapter12.run.kernel import current_interpreter_kernel
-from chapter12.run.reproduce import NOTEBOOKS, notebooks_dir
+from chapter12.notebook.kernel import current_interpreter_kernel
+from chapter12.notebook.execute import notebooks_dir
+from chapter12.report.notebooks import NOTEBOOKS
 from conftest import WORDS, computed_statements
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

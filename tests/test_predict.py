@@ -198,8 +198,9 @@ def test_inside_notebook_reads_the_runs_models(run, tmp_path):
     import papermill
 
     from chapter12.report.notebooks import read_results
-    from chapter12.run.kernel import current_interpreter_kernel
-    from chapter12.run.reproduce import NOTEBOOKS, notebooks_dir
+    from chapter12.notebook.kernel import current_interpreter_kernel
+    from chapter12.notebook.execute import notebooks_dir
+    from chapter12.report.notebooks import NOTEBOOKS
 
     filename, results_file = NOTEBOOKS["inside"]
     with current_interpreter_kernel() as kernel:

@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from chapter12.report.schema import PARAMS, SETTINGS as SETTINGS_RULES, cell_problem, header_problem  # noqa: E402
-from chapter12.report.sweep import AXIS_ORDER, read_sweep, scan_sweep  # noqa: E402
+from chapter12.report.records import read_sweep, scan_sweep  # noqa: E402
+from chapter12.report.sweep import AXIS_ORDER  # noqa: E402
 from chapter12.run.cli import main  # noqa: E402
 from chapter12.sweep.engine import _killed_record, _record  # noqa: E402
 from chapter12.sweep.grid import AXES, Grid, Settings, param_name  # noqa: E402
-from chapter12.sweep.records import done_keys, header, start_file  # noqa: E402
+from chapter12.report.records import done_keys, header, start_file  # noqa: E402
 
 SETTINGS = Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=2, batch_size=128)
 CELLS = Grid.from_values({"models": ["simple_rnn", "lstm", "gru"], "backend": ["tensorflow"]}, SETTINGS).cells()

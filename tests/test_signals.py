@@ -134,7 +134,7 @@ def test_a_cell_stopped_on_its_worker_is_not_recorded_and_the_sweep_says_so(tmp_
 
     import chapter12.sweep.engine as engine
     from chapter12.sweep.grid import Grid, Settings
-    from chapter12.sweep.records import start_file
+    from chapter12.report.records import start_file
 
     grid = Grid.from_values({"models": ["simple_rnn", "lstm"], "backend": "tensorflow"},
                             Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1,

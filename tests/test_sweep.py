@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 
 from chapter12.errors import Chapter12Error
+from chapter12.report.records import read_sweep
+from chapter12.report.schema import KIND
 from chapter12.report.sweep import (
-    KIND, gap_by, linear_fit, ok_rows, read_sweep, save_sweep_figures, series, sweep_summary_markdown, varying_axes,
+    gap_by, linear_fit, ok_rows, save_sweep_figures, series, sweep_summary_markdown, varying_axes,
 )
 from chapter12.sweep.cell import available_cores, last_error_line, share_of_cores, train_command
 from chapter12.sweep.engine import predict_seconds
 from chapter12.sweep.grid import Grid, Settings, cell_key, read_grid_file
-from chapter12.sweep.records import append_line, done_keys, header, start_file
+from chapter12.report.records import append_line, done_keys, header, start_file
 
 SETTINGS = Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1, batch_size=128)
 # Small for test speed: 1 epoch, 20 or 40 words per review on the 4,000-review sample.

@@ -11,7 +11,7 @@ import sys
 import nbformat
 
 from chapter12.logs import is_backend_log_line
-from chapter12.run.progress import NotebookProgress, section_of_each_cell
+from chapter12.notebook.progress import NotebookProgress, section_of_each_cell
 
 CELLS = [
     nbformat.v4.new_markdown_cell("# Title\n\nintro"),

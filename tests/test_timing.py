@@ -13,10 +13,12 @@ import pytest
 from chapter12 import BookConfig, build_model
 from chapter12.errors import Chapter12Error
 from conftest import computed_statements
-from chapter12.run.kernel import current_interpreter_kernel
-from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options, notebooks_dir
+from chapter12.notebook.kernel import current_interpreter_kernel
+from chapter12.notebook.execute import notebooks_dir
+from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, _jobs, check_options
 from chapter12.checks import check_backend
-from chapter12.report.results import timing_summary, timing_table_markdown
+from chapter12.report.results import timing_table_markdown
+from chapter12.timing.measure import timing_summary
 from chapter12.timing import (
     TimingSettings,
     installed_backends,

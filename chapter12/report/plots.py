@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chapter12.book import BOOK_RESULTS, BOOK_TIME_RATIO
-from chapter12.report.results import summarize_runs, timing_summary
+from chapter12.report.results import summarize_runs
+from chapter12.timing.measure import timing_summary
 
 _COLORS = {"simple_rnn": "tab:orange", "lstm": "tab:blue", "gru": "tab:green", "bidirectional_lstm": "tab:purple"}
 

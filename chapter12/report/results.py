@@ -7,6 +7,7 @@ import statistics
 from typing import Any, Iterable
 
 from chapter12.book import BOOK_RESULTS, BOOK_TIME_RATIO
+from chapter12.timing.measure import timing_summary
 
 
 def mean_sd(values: Iterable[float]) -> dict[str, Any]:
@@ -102,28 +103,6 @@ def summary_markdown(results: dict) -> str:
             f"{env.get('backend')} {env.get('backend_version')}, Python {env.get('python')}."
         )
     return "\n".join(lines) + "\n"
-
-
-def timing_summary(entries: list[dict]) -> list[dict]:
-    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats."""
-    groups: dict[tuple, dict[int, dict[str, float]]] = {}
-    for e in entries:
-        key = (e["variant"], e["backend"], e["device"])
-        groups.setdefault(key, {}).setdefault(e["repeat"], {})[e["model"]] = e["median_epoch_seconds"]
-    summary = []
-    for (variant, backend, device), repeats in groups.items():
-        ratios = [r["lstm"] / r["simple_rnn"] for r in repeats.values() if "lstm" in r and "simple_rnn" in r]
-        if not ratios:
-            continue
-        mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
-        seconds = {m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
-                   for m in ("simple_rnn", "lstm")}
-        summary.append({
-            "variant": variant, "backend": backend, "device": device, "n": len(ratios),
-            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
-            "simple_rnn_median_epoch_seconds": seconds["simple_rnn"], "lstm_median_epoch_seconds": seconds["lstm"],
-        })
-    return summary
 
 
 def timing_table_markdown(measured: dict) -> str:

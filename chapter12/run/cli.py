@@ -198,9 +198,9 @@ def _run(args) -> int:
         out = args.out or args.results.parent
         paths = write_report(args.results, out)
         if args.notebook:
-            from chapter12.sweep.engine import run_notebook
+            from chapter12.sweep.engine import sweep_notebook
 
-            paths.append(run_notebook(out, args.results))
+            paths.append(sweep_notebook(out, args.results))
         for path in paths:
             print(f"wrote {path}")
         return 0

@@ -7,17 +7,12 @@ replaces a good one.
 
 from __future__ import annotations
 
-import errno
-import logging
 import os
 import shutil
 import sys
 import tempfile
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from chapter12.book import BookConfig
 from chapter12.checks import (
@@ -31,7 +26,6 @@ from chapter12.checks import (
 )
 from chapter12.errors import Chapter12Error
 from chapter12.files import write_json, write_text
-from chapter12.logs import is_backend_log_line
 from chapter12.report.notebooks import NOTEBOOKS, read_results
 from chapter12.report.results import (
     book_reference,
@@ -40,26 +34,8 @@ from chapter12.report.results import (
     terminal_summary,
     timing_summary,
 )
-from chapter12.run.kernel import KernelsAhead, current_interpreter_kernel, shut_down
-
-
-@dataclass(frozen=True)
-class NotebookJob:
-    """One notebook to execute: its file, its parameters and the results file it leaves."""
-
-    name: str
-    parameters: dict
-    results_file: str
-
-
-def notebooks_dir() -> Path:
-    """The repository's notebooks/ folder (chapter12 is installed in editable mode from the repository)."""
-    folder = Path(__file__).resolve().parents[2] / "notebooks"
-    if not folder.is_dir():
-        raise Chapter12Error(
-            f"cannot find the notebooks folder {folder}; install chapter12 from its repository with pip install -e ."
-        )
-    return folder
+from chapter12.notebook.execute import NotebookJob, cannot_write, execute_notebook, notebooks_dir, papermill_logging
+from chapter12.notebook.kernel import KernelsAhead, current_interpreter_kernel, shut_down
 
 
 @dataclass
@@ -185,112 +161,6 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
 LOG_FILE = "reproduce.log"  # beside the executed notebooks: everything they printed, and the kernels' C-level stderr
 
 
-def _is_shown(record: logging.LogRecord) -> bool:
-    # --verbose: keep what the notebook prints (one line per epoch); drop cell markers, object reprs and
-    # the backends' C++ start-up lines, line by line.
-    lines = [line for line in record.getMessage().splitlines()
-             if line.strip() and not is_backend_log_line(line)
-             and not line.strip().startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook",
-                                              "Input Notebook", "Output Notebook", "Executing:"))]
-    record.msg, record.args = "\n".join(line.rstrip() for line in lines), None
-    return bool(lines)
-
-
-class _LogFileHandler(logging.FileHandler):
-    """The run's log file. Writing it is best effort: a full disk is reported by the results, not by the log."""
-
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
-        pass
-
-    def close(self) -> None:
-        try:
-            super().close()
-        except OSError:  # the last flush on a full disk
-            pass
-
-
-@contextmanager
-def papermill_logging(log_file: Path, verbose: bool) -> Iterator[None]:
-    """Send what papermill logs (the notebook's own output, while a cell runs) to log_file, and with verbose
-    also to the terminal, filtered; nothing reaches the terminal otherwise."""
-    logger = logging.getLogger("papermill")
-    handlers: list[logging.Handler] = [_LogFileHandler(log_file, encoding="utf-8", delay=True)]
-    if verbose:
-        stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter("    %(message)s"))
-        stream.addFilter(_is_shown)
-        handlers.append(stream)
-    saved = (logger.level, logger.propagate)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    for handler in handlers:
-        logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
-
-
-# A write that failed for want of room or permission: no point in going on, nothing to keep.
-NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
-
-
-def _cannot_write(path, error: OSError) -> Chapter12Error:
-    name = Path(error.filename).name if error.filename else Path(path).name
-    return Chapter12Error(f"could not write {name} ({error.strerror}); free some space or choose another --out. "
-                          "Nothing was changed in the output folder")
-
-
-def _last_lines(error: Exception, count: int = 3) -> str:
-    """The last lines of a notebook's error, without the terminal colours of IPython's traceback."""
-    import re
-
-    text = "\n".join(getattr(error, "traceback", None) or [str(error)])
-    lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines() if line.strip()]
-    return " | ".join(line.strip() for line in lines[-count:])
-
-
-def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=None, km=None) -> dict:
-    """Execute one notebook into folder with papermill (in kernel manager km's kernel, if given); returns its status record."""
-    import papermill as pm
-
-    from chapter12.run.progress import register_engine
-
-    target = folder / job.name
-    record = {"name": job.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
-    started = time.perf_counter()
-    try:
-        pm.execute_notebook(
-            str(notebooks_dir() / job.name),
-            str(target),
-            parameters=job.parameters,
-            kernel_name=kernel_name,
-            cwd=str(folder),
-            progress_bar=False,
-            log_output=True,
-            engine_name=register_engine(),
-            chapter12_progress=progress,
-            km=km,
-            # Written once at the end (or where it fails), not at every cell: an interrupted run keeps nothing anyway.
-            request_save_on_cell_execute=False,
-        )
-    except pm.PapermillExecutionError as e:
-        record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip(),
-                      cell=e.exec_count, last_lines=_last_lines(e))
-    except OSError as e:
-        if e.errno in NO_ROOM:  # the executed notebook could not be written: the run cannot go on
-            raise _cannot_write(target, e) from None
-        record.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0])
-    except Exception as e:  # the kernel died or could not start
-        record.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0])
-    record["seconds"] = round(time.perf_counter() - started, 1)
-    return record
-
-
 def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions) -> dict:
     """Merge the notebooks' result files into one results dict, each read by the kind it declares."""
     runs, timing, matmul, timing_envs, environment, configs, others = [], [], {}, {}, None, {}, {}
@@ -347,7 +217,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     The terminal gets a progress line per notebook and a short table of results at the end (with
     options.verbose, every notebook's output instead); everything goes to RUN/reproduce.log too.
     """
-    from chapter12.run.progress import NotebookProgress
+    from chapter12.notebook.progress import NotebookProgress
 
     config = check_options(options)
     out = Path(options.out).resolve()
@@ -407,7 +277,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
 
                 save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
         except OSError as e:
-            raise _cannot_write("results", e) from None
+            raise cannot_write("results", e) from None
         _finalize(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

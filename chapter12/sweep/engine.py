@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error, exit_status, how_stopped
-from chapter12.run.progress import clock
+from chapter12.notebook.progress import clock
 from chapter12.sweep.cell import available_cores, host_of, run_cell, train_command
 from chapter12.sweep.grid import Grid, Settings
-from chapter12.sweep.records import RESULTS_NAME, append_line, done_keys, start_file
+from chapter12.report.records import RESULTS_NAME, append_line, done_keys, start_file
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CONNECT_TIMEOUT = "10s"
@@ -358,7 +358,7 @@ def sweep(options: SweepOptions, log=print) -> int:
     for path in write_report(options.out / RESULTS_NAME, options.out):
         log(f"wrote {path}")
     if options.notebook:
-        path = run_notebook(options.out)
+        path = sweep_notebook(options.out)
         log(f"wrote {path}")
     return status
 
@@ -383,7 +383,7 @@ def priorities(cells: list) -> list[int]:
 def _run(client, todo: list, settings: dict, out: Path, results: Path, total: int, skipped: int) -> int:
     from distributed import as_completed
 
-    from chapter12.report.sweep import read_sweep
+    from chapter12.report.records import read_sweep
 
     hosts = threads_by_host(client)
     _, before = read_sweep(results)
@@ -444,17 +444,14 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
     return 0
 
 
-def run_notebook(out: Path, results: "Path | None" = None) -> Path:
+def sweep_notebook(out: Path, results: "Path | None" = None) -> Path:
     """Execute notebooks/sweep.ipynb on a sweep's results (default OUT/results.jsonl) into OUT/sweep.ipynb,
-    the sweep's handout page."""
-    from chapter12.run.kernel import current_interpreter_kernel
-    from chapter12.run.reproduce import NotebookJob, execute_notebook, papermill_logging
+    the sweep's handout page; its output and the kernel's stderr go to OUT/sweep.log, not the terminal."""
+    from chapter12.notebook.execute import NotebookJob, run_notebook
 
     results_file = str(Path(results).resolve()) if results is not None else RESULTS_NAME
     job = NotebookJob("sweep.ipynb", {"results_file": results_file, "output_dir": "."}, None)
-    log = out / "sweep.log"  # the notebook's output and the kernel's stderr, not the terminal
-    with current_interpreter_kernel(log) as kernel, papermill_logging(log, verbose=False):
-        record = execute_notebook(job, out, kernel)
+    record = run_notebook(job, out, out / "sweep.log")
     if record["status"] != "ok":
         raise Chapter12Error(f"the sweep notebook failed ({record.get('error')}); the results and summary are "
                              f"written; see {out / 'sweep.log'}")

@@ -3,7 +3,7 @@
 - `flops`: what the arithmetic predicts (FLOPs per step and per epoch) and the matmul speed of the device;
 - `measure`: the timed training runs, interleaved, each backend in a process of its own (`__main__`).
 
-The tables and the LSTM / simple RNN ratios are drawn by `chapter12.report`.
+`timing_summary` gives the LSTM / simple RNN ratios; the tables and figures are drawn by `chapter12.report`.
 """
 
 from chapter12.timing.flops import (
@@ -22,6 +22,7 @@ from chapter12.timing.measure import (
     merge_measurements,
     run_interleaved,
     summarize_epochs,
+    timing_summary,
     time_training,
     worker,
 )
@@ -29,5 +30,5 @@ from chapter12.timing.measure import (
 __all__ = [
     "GATES", "VARIANTS", "TimingResult", "TimingSettings", "check_variant", "installed_backends", "measure_backend",
     "measure_matmul_flops", "merge_measurements", "recurrent_step_flops", "run_interleaved", "summarize_epochs",
-    "time_training", "training_flops_per_epoch", "worker",
+    "time_training", "timing_summary", "training_flops_per_epoch", "worker",
 ]

@@ -34,7 +34,6 @@ from chapter12.checks import (
 from chapter12.errors import Chapter12Error
 from chapter12.imdb import prepare_data, resolve_source
 from chapter12.logs import is_backend_log_line
-from chapter12.report.results import timing_summary
 from chapter12.timing.flops import GATES, measure_matmul_flops, training_flops_per_epoch
 
 # The book's layer uses recurrent_dropout=0.2. Keras then has to run the recurrence step by step
@@ -267,6 +266,28 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         if proc.wait() != 0 or not out_path.exists():
             raise Chapter12Error(f"timing on {settings.backend} failed: {reported or ' | '.join(tail[-3:])}")
         return json.loads(out_path.read_text())
+
+
+def timing_summary(entries: list[dict]) -> list[dict]:
+    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats."""
+    groups: dict[tuple, dict[int, dict[str, float]]] = {}
+    for e in entries:
+        key = (e["variant"], e["backend"], e["device"])
+        groups.setdefault(key, {}).setdefault(e["repeat"], {})[e["model"]] = e["median_epoch_seconds"]
+    summary = []
+    for (variant, backend, device), repeats in groups.items():
+        ratios = [r["lstm"] / r["simple_rnn"] for r in repeats.values() if "lstm" in r and "simple_rnn" in r]
+        if not ratios:
+            continue
+        mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
+        seconds = {m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
+                   for m in ("simple_rnn", "lstm")}
+        summary.append({
+            "variant": variant, "backend": backend, "device": device, "n": len(ratios),
+            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+            "simple_rnn_median_epoch_seconds": seconds["simple_rnn"], "lstm_median_epoch_seconds": seconds["lstm"],
+        })
+    return summary
 
 
 def merge_measurements(parts: list[dict]) -> dict:

@@ -1,5 +1,6 @@
-"""`results.jsonl`: one JSON object per line. The first line says which grid settings the file
-belongs to; every other line is one finished cell, appended whole as the cell ends."""
+"""A sweep's `results.jsonl`, written and read here only: one JSON object per line. The first line says
+which grid settings the file belongs to; every other line is one finished cell, appended whole as the
+cell ends. Each line is checked against the rules of `chapter12.report.schema` when it is read."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from typing import Any
 
 from chapter12.errors import Chapter12Error
 from chapter12.files import atomic_write
-from chapter12.report.schema import KIND, SCHEMA_VERSION
-from chapter12.report.sweep import scan_sweep
+from chapter12.report.schema import KIND, SCHEMA_VERSION, cell_problem, header_problem, shown
 
 RESULTS_NAME = "results.jsonl"
 
@@ -91,3 +91,61 @@ def append_line(path: "str | os.PathLike", record: dict[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def scan_sweep(path: "str | os.PathLike") -> tuple[dict, list[dict], list[tuple[int, str]]]:
+    """The header, the sound cells and the damaged lines (line number, what is wrong) of a sweep's results.jsonl,
+    each line checked against `chapter12.report.schema`; a missing file or a bad header raises. A cell recorded
+    twice (failed, then redone) counts once, as its last record; a last line without its newline (a crash while
+    writing) is left out."""
+    path = Path(path)
+    if not path.is_file():
+        raise Chapter12Error(f"{path} {'is a folder' if path.is_dir() else 'does not exist'}; pass the "
+                             "results.jsonl of a sweep")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise Chapter12Error(f"cannot read {path} ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise Chapter12Error(f"{path} is not a chapter12 sweep results file (not UTF-8 text)") from None
+    lines = [(number, line) for number, line in enumerate(text.split("\n")[:-1], start=1) if line.strip()]
+    head = _parsed(lines[0][1]) if lines else None
+    if not isinstance(head, dict) or head.get("kind") != KIND:
+        raise Chapter12Error(f"{path} is not a chapter12 sweep results file (its first line is not a sweep header)")
+    version = head.get("schema_version")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise Chapter12Error(f"{path} was written by another version of chapter12 (schema "
+                             f"{shown(version)}, this one reads {SCHEMA_VERSION}); run the sweep again")
+    problem = header_problem(head)
+    if problem:
+        raise Chapter12Error(f"{path}, line {lines[0][0]}: {problem}; the header was edited or damaged; fix it, "
+                             "or run the sweep again with --overwrite")
+    records: dict[str, dict] = {}
+    damaged = []
+    for number, line in lines[1:]:
+        record = _parsed(line)
+        problem = cell_problem(record)
+        if problem:
+            damaged.append((number, problem))
+        else:
+            records[record["key"]] = record
+    return head, list(records.values()), damaged
+
+
+def read_sweep(path: "str | os.PathLike") -> tuple[dict, list[dict]]:
+    """The header and the cells of a sweep's results.jsonl (see `scan_sweep`); a damaged line is an error
+    that names it."""
+    head, records, damaged = scan_sweep(path)
+    if damaged:
+        number, problem = damaged[0]
+        raise Chapter12Error(f"{path}, line {number}: {problem}; the file was edited or damaged; fix or delete that "
+                             "line, or run the sweep again to redo its cell")
+    return head, records
+
+
+def _parsed(line: str):
+    """The JSON value of one line, or None when it is not JSON (or nested too deep to read)."""
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None

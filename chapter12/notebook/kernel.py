@@ -6,7 +6,7 @@ lines such as "failed call to cuInit") straight to file descriptor 2 of the kern
 Python and past Jupyter. Pointing that descriptor at the log file before the kernel starts keeps
 them out of the terminal and in the log, where they can still be read.
 
-    python -m chapter12.run.kernel -f CONNECTION_FILE      (with CHAPTER12_KERNEL_LOG=PATH)
+    python -m chapter12.notebook.kernel -f CONNECTION_FILE      (with CHAPTER12_KERNEL_LOG=PATH)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def current_interpreter_kernel(log_file: "str | os.PathLike | None" = None, prel
         spec = {
             # Log level CRITICAL: the kernel's start-up warnings would repeat for every notebook, and when a run is
             # interrupted (Ctrl-C) the kernel logs a traceback for the reply it can no longer send.
-            "argv": [sys.executable, "-m", "chapter12.run.kernel", "-f", "{connection_file}", "--IPKernelApp.log_level=50"],
+            "argv": [sys.executable, "-m", "chapter12.notebook.kernel", "-f", "{connection_file}", "--IPKernelApp.log_level=50"],
             "display_name": f"Python ({sys.executable})",
             "language": "python",
         }
