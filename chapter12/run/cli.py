@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     trn.add_argument("--threads", type=int, default=0, help="threads for the backend (default: every core)")
     trn.add_argument("--json", type=Path, metavar="PATH", help="write the run's results to this JSON file")
 
+    sub.add_parser("doctor", help="check this environment: packages against their tested ranges, the Keras backends "
+                   "and the devices they see, Chromium and pdftoppm, the data sources; says what to do about each problem")
+
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
     smp.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file")
@@ -140,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
+    if args.command == "doctor":
+        from chapter12.run.doctor import doctor
+
+        return doctor()
     if args.command == "reproduce":
         from chapter12.run.reproduce import ReproduceOptions, reproduce
 

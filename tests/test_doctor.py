@@ -1,0 +1,86 @@
+"""`python -m chapter12 doctor`: one line per check, [FAIL] with what to do, status 1 when anything fails."""
+
+from importlib import metadata
+
+import pytest
+
+from chapter12.run import doctor as doctor_module
+from chapter12.run.cli import main
+
+
+def _lines(capsys):
+    return capsys.readouterr().out.splitlines()
+
+
+def _fine(code):
+    return True, "CPU:0"
+
+
+def test_this_environment_passes(capsys, monkeypatch):
+    monkeypatch.setattr(doctor_module, "_probe", _fine)  # the real probe starts TensorFlow: tested below, once
+    assert main(["doctor"]) == 0
+    lines = _lines(capsys)
+    keras = next(line for line in lines if line.split()[1:2] == ["keras"])
+    assert keras.startswith("[OK]") and "(wants >=3.3,<4)" in keras
+    assert any(line.startswith("[OK]") and "bundled sample" in line for line in lines)
+    assert lines[-1] == "0 problems found; this environment can run the chapter"
+
+
+def test_the_real_backend_probe_sees_tensorflow_and_a_cpu():
+    ok, said = doctor_module._probe(doctor_module._BACKENDS["tensorflow"])
+    assert ok and "CPU" in said
+
+
+@pytest.mark.parametrize("missing", ["papermill", "keras"])
+def test_a_missing_package_fails_with_the_fix(capsys, monkeypatch, missing):
+    real = metadata.version
+
+    def version(name):
+        if name == missing:
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(doctor_module.metadata, "version", version)
+    monkeypatch.setattr(doctor_module, "_probe", _fine)
+    assert main(["doctor"]) == 1
+    lines = _lines(capsys)
+    assert [line for line in lines if line.startswith("[FAIL]")] == [
+        f"[FAIL] {missing} is not installed (wants {dict((n, s) for n, s, _ in doctor_module._requirements())[missing]}): "
+        "pip install -r requirements.txt (or make install)"]
+    assert lines[-1] == "1 problem found: fix the [FAIL] lines above"
+
+
+def test_a_version_outside_the_range_fails(capsys, monkeypatch):
+    real = metadata.version
+    monkeypatch.setattr(doctor_module.metadata, "version", lambda name: "2.15.0" if name == "keras" else real(name))
+    monkeypatch.setattr(doctor_module, "_probe", _fine)
+    assert main(["doctor"]) == 1
+    assert "[FAIL] keras 2.15.0 is outside the tested range >=3.3,<4: pip install 'keras>=3.3,<4'" in _lines(capsys)
+
+
+def test_an_optional_package_missing_is_not_a_failure(capsys, monkeypatch):
+    real = metadata.version
+
+    def version(name):
+        if name == "pytest":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(doctor_module.metadata, "version", version)
+    monkeypatch.setattr(doctor_module, "_probe", _fine)
+    assert main(["doctor"]) == 0
+    assert "[--]   pytest is not installed (optional, the test suite: pip install 'chapter12[test]')" in _lines(capsys)
+
+
+def test_a_backend_that_does_not_import_fails(capsys, monkeypatch):
+    monkeypatch.setattr(doctor_module, "_probe", lambda code: (False, "ImportError: libcudart.so.12: cannot open"))
+    assert main(["doctor"]) == 1
+    assert ("[FAIL] Keras backend tensorflow: installed but does not import (ImportError: libcudart.so.12: cannot "
+            "open); reinstall it") in _lines(capsys)
+
+
+def test_a_data_variable_that_points_nowhere_fails(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(doctor_module, "_probe", _fine)
+    monkeypatch.setenv("CHAPTER12_DATA", str(tmp_path / "nowhere.tar.gz"))
+    assert main(["doctor"]) == 1
+    assert any(line.startswith("[FAIL] data: $CHAPTER12_DATA") and "does not exist" in line for line in _lines(capsys))
