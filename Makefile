@@ -16,18 +16,39 @@ FULL_OUT ?= runs/full
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: quick test check lint lab full full-data install
+.PHONY: quick test check lint lab full full-data install check-ranges lock
 
 install: $(INSTALLED)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
+# The exact versions of requirements.lock (those make test last passed with); requirements.txt holds the ranges.
+$(INSTALLED): requirements.lock requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# The same fast tier in an environment of the newest releases the ranges of requirements.txt allow: what a user
+# who installs with pip gets. CI runs it after make test, so a new release that breaks chapter12 shows at once.
+RANGES := .venv-ranges
+check-ranges:
+	test -x $(RANGES)/bin/python || $(PYTHON) -m venv $(RANGES)
+	$(RANGES)/bin/python -m pip install --quiet --upgrade pip
+	$(RANGES)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -r requirements.txt
+	$(RANGES)/bin/python -m pip install --quiet --no-deps -e .
+	$(RANGES)/bin/python -m pip freeze --exclude-editable | grep -iE '^(keras|tensorflow|numpy|papermill|dask)=='
+	$(RANGES)/bin/python -m pytest -m "not slow and not full" -q -p no:cacheprovider
+
+# requirements.lock from the ranges of requirements.txt, with pip-tools in an environment of its own.
+lock:
+	test -x .venv-lock/bin/pip-compile || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet pip-tools)
+	(echo "# The exact versions chapter12 was last tested with (make test passes with them): what make installs."; \
+	 echo "# The ranges it supports are in requirements.txt; make lock regenerates this file from them (pip-tools)."; \
+	 .venv-lock/bin/pip-compile --quiet --no-header --strip-extras --no-emit-index-url --no-emit-find-links \
+	   --upgrade --output-file - requirements.txt) > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 quick: $(INSTALLED)
 	$(BIN)/python -m chapter12 reproduce --quick --out $(QUICK_OUT) --overwrite
