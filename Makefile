@@ -1,6 +1,6 @@
 # Two commands from a bare machine with Python 3.10+ and make:
 #   make quick   the chapter on the bundled sample (offline), then its handouts
-#   make test    the test suite (lint first)
+#   make test    the test suite (lint first), all but the full-data test (make test-full)
 # Also: make check (lint and the fast tier of the tests, about a minute: no notebook, training process,
 # Dask cluster or browser; for the edit-test loop).
 # Also: make lab (JupyterLab on notebooks/), make full DATA=PATH (the chapter's experiment, 3 seeds).
@@ -16,7 +16,7 @@ FULL_OUT ?= runs/full
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: quick test check lint lab full full-data install check-ranges lock
+.PHONY: quick test test-full check lint lab full full-data install check-ranges lock
 
 install: $(INSTALLED)
 
@@ -61,7 +61,12 @@ lint: $(INSTALLED)
 	$(BIN)/python -m ruff check chapter12 tests benchmarks
 
 test: lint
-	$(BIN)/python -m pytest --durations=10
+	$(BIN)/python -m pytest -m "not full" --durations=10
+
+# The book's experiment on the full Stanford data (one seed, both models: about 2-3 minutes on 2 cores); skipped
+# where ../shared/data/aclImdb_v1_labeled.tar.gz (or $$CHAPTER12_FULL_DATA) is absent. CI runs it after make test.
+test-full: $(INSTALLED)
+	$(BIN)/python -m pytest -m full --durations=10
 
 check: lint
 	$(BIN)/python -m pytest -m "not slow and not full" --durations=10

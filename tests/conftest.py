@@ -224,8 +224,7 @@ SLOW = {
     "test_full_disk.py", "test_predict.py", "test_keras_exact.py", "test_wheel.py",
     "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
     "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
-    "test_sweep.py::test_a_local_sweep_resumes_reports_and_makes_a_handout",
-    "test_sweep.py::test_ctrl_c_keeps_whole_lines_and_the_next_run_skips_what_was_done",
+    "test_sweep.py::test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout",
     "test_sweep.py::test_a_real_cluster_through_a_scheduler_file_survives_a_killed_worker",
     "test_sweep.py::test_a_failing_cell_is_recorded_and_the_others_finish",
     "test_signals.py::test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes",
@@ -261,3 +260,17 @@ def pytest_collection_modifyitems(config, items):
                    and not config.getoption("keyword") and not config.getoption("markexpr"))
     if stale:
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """One quick reproduction, shared by every test that reads a run folder: the accuracy and maths notebooks,
+    seeds 0 and 1, one epoch in batches of 256 (small for test speed), on the bundled sample. Tests read it and
+    never change it; a test that changes a run copies it first."""
+    from chapter12.run.reproduce import ReproduceOptions, reproduce
+
+    out = tmp_path_factory.mktemp("quick") / "run"
+    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1],
+                                        only=["accuracy", "maths"]), log=lambda *a: None)
+    assert status == 0
+    return out

@@ -48,12 +48,12 @@ def one_error_line(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def earlier_run(tmp_path_factory):
-    """A complete earlier run (the maths notebook: no data, about 15 s) and its handouts."""
+def earlier_run(tmp_path_factory, quick_run):
+    """A complete earlier run (a copy of the session's quick run, tests/conftest.py) and its handouts."""
+    import shutil
+
     folder = tmp_path_factory.mktemp("disk")
-    done = subprocess.run([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "maths", "--out", "run"],
-                          cwd=folder, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    shutil.copytree(quick_run, folder / "run")
     done = subprocess.run([sys.executable, "-m", "chapter12", "handouts", "run"], cwd=folder, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -318,20 +318,41 @@ def test_report_refuses_what_is_not_a_sweep(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl"]
 
 
-def test_a_local_sweep_resumes_reports_and_makes_a_handout(tmp_path):
-    # The command (with 1 epoch, for test speed), on a fresh local cluster.
+def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp_path):
+    # The command (with 1 epoch, for test speed) on a fresh local cluster: Ctrl-C once two cells are done,
+    # the same command again to finish it (report, notebook), once more to find nothing to do, then the handouts.
     out = tmp_path / "sweep"
     args = [*FAST, "--models", "simple_rnn", "lstm", "--maxlen", "50", "100", "--seeds", "0", "1", "--out", str(out)]
-    proc = _sweep(args, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = subprocess.Popen([sys.executable, "-m", "chapter12", "sweep", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if results.exists() and len(results.read_text().splitlines()) >= 3:  # header + 2 cells
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the sweep ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-3000:]
     # One worker per core this process may use (2 here; 1 where the run is pinned to one core).
-    assert f"8 cells (0 done before, 8 to run) on local cluster, {available_cores()} worker(s) x 1 thread(s)" in proc.stdout
-    assert "Dask dashboard: http://127.0.0.1:" in proc.stdout
-    assert "absl" not in proc.stdout + proc.stderr  # the notebook's TensorFlow start-up lines go to sweep.log
-    lines = _lines(out / "results.jsonl")
+    assert f"8 cells (0 done before, 8 to run) on local cluster, {available_cores()} worker(s) x 1 thread(s)" in stdout
+    assert "Dask dashboard: http://127.0.0.1:" in stdout
+    assert "error: interrupted;" in stderr and "run the same command again" in stderr
+    assert "Traceback" not in stderr  # the workers ignore the terminal's Ctrl-C; the client closes them
+    first = _lines(results)[1:]
+    assert 2 <= len(first) < 8 and text_ends_whole(results)
+
+    again = _sweep(args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"8 cells ({len(first)} done before, {8 - len(first)} to run)" in again.stdout
+    assert "absl" not in again.stdout + again.stderr  # the notebook's TensorFlow start-up lines go to sweep.log
+    lines = _lines(results)
     cells = lines[1:]
     assert lines[0]["kind"] == KIND and len(cells) == 8 and {c["status"] for c in cells} == {"ok"}
-    assert len({c["key"] for c in cells}) == 8
+    assert len({c["key"] for c in cells}) == 8  # every cell once
+    assert cells[:len(first)] == first  # what was done before is kept as it was, and not redone
+    assert not {c["key"] for c in first} & {c["key"] for c in cells[len(first):]}
     assert all(0.3 < c["test_accuracy"] < 1.0 and len(c["epoch_seconds"]) == 1 for c in cells)
     # One single-threaded worker per core: each cell may use one core.
     assert {c["threads"] for c in cells} == {share_of_cores(available_cores(), available_cores())} == {1}
@@ -348,13 +369,17 @@ def test_a_local_sweep_resumes_reports_and_makes_a_handout(tmp_path):
     lstm100 = [c["test_accuracy"] for c in cells if c["params"]["model"] == "lstm" and c["params"]["maxlen"] == 100]
     assert f"{sum(lstm100) / 2:.3f} at maxlen 100" in text
     # The same command again: nothing to do, nothing added.
-    again = _sweep(args, cwd=tmp_path)
-    assert again.returncode == 0 and "8 cells (8 done before, 0 to run)" in again.stdout
-    assert _lines(out / "results.jsonl") == lines
+    done = _sweep(args, cwd=tmp_path)
+    assert done.returncode == 0 and "8 cells (8 done before, 0 to run)" in done.stdout
+    assert _lines(results) == lines
     from chapter12.report.handouts import make_handouts
 
     pages = make_handouts(out)
     assert (out / "handouts" / "sweep.html") in pages
+
+
+def text_ends_whole(path: Path) -> bool:
+    return path.read_bytes().endswith(b"\n")
 
 
 def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
@@ -374,36 +399,6 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     assert cells["torch"]["status"] == "failed" and "this torch is broken on purpose" in cells["torch"]["error"]
     assert Path(cells["torch"]["log"]).exists()
     assert "## Failed cells" in (out / "summary.md").read_text()
-
-
-def test_ctrl_c_keeps_whole_lines_and_the_next_run_skips_what_was_done(tmp_path):
-    out = tmp_path / "sweep"
-    args = [*FAST, "--models", "simple_rnn", "lstm", "--maxlen", "20", "40", "--seeds", "0", "1", "--out", str(out),
-            "--no-notebook"]
-    proc = subprocess.Popen([sys.executable, "-m", "chapter12", "sweep", *args], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    results = out / "results.jsonl"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        if results.exists() and len(results.read_text().splitlines()) >= 3:  # header + 2 cells
-            break
-        time.sleep(0.2)
-    assert proc.poll() is None, "the sweep ended before it could be interrupted"
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr[-3000:]
-    assert "error: interrupted;" in stderr and "run the same command again" in stderr
-    assert "Traceback" not in stderr  # the workers ignore the terminal's Ctrl-C; the client closes them
-    first = _lines(results)[1:]
-    assert 2 <= len(first) < 8
-    again = _sweep(args, cwd=tmp_path)
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert f"8 cells ({len(first)} done before, {8 - len(first)} to run)" in again.stdout
-    done_before = {c["key"] for c in first}
-    cells = _lines(results)[1:]
-    assert len(cells) == 8 and len({c["key"] for c in cells}) == 8  # every cell once
-    assert cells[:len(first)] == first
-    assert not done_before & {c["key"] for c in cells[len(first):]}
 
 
 def _start(cmd, log: Path):
