@@ -59,6 +59,7 @@ quick: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(BIN)/python -m ruff check chapter12 tests benchmarks
+	$(BIN)/python -m ruff format --check chapter12 tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest -m "not full" --durations=10

@@ -5,14 +5,17 @@
 1. Padded arrays from the cache: pad(load_imdb(...)) (Python lists) against load_padded (flat arrays).
 2. The final test evaluation at Keras's default batch of 32 against chapter12's 1,024.
 """
+
 import os
 import sys
 import time
 import statistics
+
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras
 from chapter12 import build_model
 from chapter12.imdb import load_imdb, pad, load_padded
+
 SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/aclImdb_v1_labeled.tar.gz"
 load_padded(source=SRC)  # warm the page cache
 old, new = [], []
@@ -25,7 +28,9 @@ for _ in range(3):
     (na, _), (nb, _) = load_padded(source=SRC)
     new.append(time.perf_counter() - t)
     assert (na == pa).all() and (nb == pb).all()
-print(f"padded arrays from the cache: pad(load_imdb) {statistics.median(old):.2f} s, load_padded {statistics.median(new):.2f} s (median of 3, identical arrays)")
+print(
+    f"padded arrays from the cache: pad(load_imdb) {statistics.median(old):.2f} s, load_padded {statistics.median(new):.2f} s (median of 3, identical arrays)"  # noqa: E501
+)
 (xt, yt), (xs, ys) = load_padded(source=SRC)
 keras.utils.set_random_seed(0)
 m = build_model("lstm", maxlen=100)
@@ -37,4 +42,6 @@ for _ in range(2):
         r = m.evaluate(xs, ys, batch_size=bs, verbose=0)
         res[bs].append((time.perf_counter() - t, r))
 for bs, v in res.items():
-    print(f"evaluate 25,000 test reviews, batch {bs}: {statistics.median(x[0] for x in v):.2f} s, loss {v[0][1][0]:.7f}, accuracy {v[0][1][1]:.5f}")
+    print(
+        f"evaluate 25,000 test reviews, batch {bs}: {statistics.median(x[0] for x in v):.2f} s, loss {v[0][1][0]:.7f}, accuracy {v[0][1][1]:.5f}"  # noqa: E501
+    )

@@ -26,15 +26,38 @@ from chapter12.book import BookConfig  # noqa: E402
 from chapter12.imdb import resolve_source  # noqa: E402
 from chapter12.memory import cell_memory, format_bytes  # noqa: E402
 
-DEFAULT_CELLS = ["simple_rnn:100:64:128", "simple_rnn:400:64:128", "lstm:25:64:128", "lstm:100:64:128",
-                 "lstm:400:64:128", "lstm:100:256:128", "lstm:100:64:1024", "gru:400:64:128",
-                 "bidirectional_lstm:400:64:128"]
+DEFAULT_CELLS = [
+    "simple_rnn:100:64:128",
+    "simple_rnn:400:64:128",
+    "lstm:25:64:128",
+    "lstm:100:64:128",
+    "lstm:400:64:128",
+    "lstm:100:256:128",
+    "lstm:100:64:1024",
+    "gru:400:64:128",
+    "bidirectional_lstm:400:64:128",
+]
 
 
 def peak_rss(model: str, maxlen: int, units: int, batch_size: int) -> tuple[int, float]:
     """Peak resident bytes and seconds of one cell, trained for one epoch on the bundled sample."""
-    cmd = [sys.executable, "-m", "chapter12", "train", "--quick", "--model", model, "--maxlen", str(maxlen),
-           "--units", str(units), "--batch-size", str(batch_size), "--epochs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "chapter12",
+        "train",
+        "--quick",
+        "--model",
+        model,
+        "--maxlen",
+        str(maxlen),
+        "--units",
+        str(units),
+        "--batch-size",
+        str(batch_size),
+        "--epochs",
+        "1",
+    ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(REPO))
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
@@ -59,11 +82,21 @@ def main() -> None:
     for spec in args.cells:
         model, maxlen, units, batch_size = spec.split(":")
         maxlen, units, batch_size = int(maxlen), int(units), int(batch_size)
-        estimate = cell_memory(model, maxlen=maxlen, num_words=num_words, units=units, batch_size=batch_size,
-                               n_train=n_train, n_test=n_test)
+        estimate = cell_memory(
+            model,
+            maxlen=maxlen,
+            num_words=num_words,
+            units=units,
+            batch_size=batch_size,
+            n_train=n_train,
+            n_test=n_test,
+        )
         measured, seconds = peak_rss(model, maxlen, units, batch_size)
-        print(f"{spec:<34} {format_bytes(estimate):>10} {format_bytes(measured):>10} {estimate / measured:6.2f} "
-              f"{seconds:8.1f}", flush=True)
+        print(
+            f"{spec:<34} {format_bytes(estimate):>10} {format_bytes(measured):>10} {estimate / measured:6.2f} "
+            f"{seconds:8.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

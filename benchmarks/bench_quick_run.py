@@ -24,8 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 def run_once(tree: Path, out: Path) -> float:
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"} | {"PYTHONPATH": str(tree)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--out", str(out)], cwd=tree,
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "chapter12", "reproduce", "--quick", "--out", str(out)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"reproduce failed in {tree}: {done.stderr[-2000:]}")
@@ -39,8 +44,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="chapter12-bench-") as tmp:
         baseline = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline), args.baseline],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(baseline), args.baseline],
+            check=True,
+            capture_output=True,
+        )
         try:
             times: dict[str, list[float]] = {"baseline": [], "this tree": []}
             for i in range(args.runs):
@@ -49,10 +57,14 @@ def main() -> None:
                     times[side].append(seconds)
                     print(f"run {i + 1} {side:>9}: {seconds:6.1f} s", flush=True)
         finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)], capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)], capture_output=True
+            )
     for side, values in times.items():
-        print(f"{side:>9}: median {statistics.median(values):.1f} s (min {min(values):.1f}, max {max(values):.1f}) "
-              f"over {len(values)} runs")
+        print(
+            f"{side:>9}: median {statistics.median(values):.1f} s (min {min(values):.1f}, max {max(values):.1f}) "
+            f"over {len(values)} runs"
+        )
 
 
 if __name__ == "__main__":

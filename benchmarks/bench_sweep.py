@@ -42,9 +42,27 @@ def timed(cmd: list[str], env: dict | None = None) -> float:
 
 
 def sweep_cmd(out: Path, data: list[str], cells: dict, layout: tuple[int, int]) -> list[str]:
-    return [sys.executable, "-m", "chapter12", "sweep", *data, "--models", *cells["models"], "--maxlen",
-            *map(str, cells["maxlen"]), "--seeds", *map(str, cells.get("seeds", [0])), "--out", str(out), "--no-notebook", "--overwrite",
-            "--workers", str(layout[0]), "--threads-per-worker", str(layout[1])]
+    return [
+        sys.executable,
+        "-m",
+        "chapter12",
+        "sweep",
+        *data,
+        "--models",
+        *cells["models"],
+        "--maxlen",
+        *map(str, cells["maxlen"]),
+        "--seeds",
+        *map(str, cells.get("seeds", [0])),
+        "--out",
+        str(out),
+        "--no-notebook",
+        "--overwrite",
+        "--workers",
+        str(layout[0]),
+        "--threads-per-worker",
+        str(layout[1]),
+    ]
 
 
 def overhead(data: list[str], settings: dict, cells: dict, repeats: int, tmp: Path) -> None:
@@ -54,16 +72,26 @@ def overhead(data: list[str], settings: dict, cells: dict, repeats: int, tmp: Pa
         alone = 0.0
         for model in cells["models"]:
             for maxlen in cells["maxlen"]:
-                params = {"model": model, "seed": 0, "maxlen": maxlen, "num_words": 2500, "units": 64,
-                          "recurrent_dropout": 0.2, "backend": "tensorflow"}
+                params = {
+                    "model": model,
+                    "seed": 0,
+                    "maxlen": maxlen,
+                    "num_words": 2500,
+                    "units": 64,
+                    "recurrent_dropout": 0.2,
+                    "backend": "tensorflow",
+                }
                 alone += timed(train_command(params, settings, cores, tmp / "alone.json"))
         alone_runs.append(alone)
         out = tmp / "sweep-overhead"
         sweep_runs.append(timed(sweep_cmd(out, data, cells, (1, 1))))
         lines = (out / "results.jsonl").read_text().splitlines()[1:]
         inside.append(sum(json.loads(line)["seconds"] for line in lines))
-        print(f"run {r + 1}: cells alone {alone:.1f} s, sweep {sweep_runs[-1]:.1f} s "
-              f"(its cells' own processes {inside[-1]:.1f} s)", flush=True)
+        print(
+            f"run {r + 1}: cells alone {alone:.1f} s, sweep {sweep_runs[-1]:.1f} s "
+            f"(its cells' own processes {inside[-1]:.1f} s)",
+            flush=True,
+        )
     n = len(cells["models"]) * len(cells["maxlen"])
     a, s, i = statistics.median(alone_runs), statistics.median(sweep_runs), statistics.median(inside)
     print(f"\noverhead, {n} cells, {cores} threads each, medians of {repeats} run(s):")
@@ -109,16 +137,31 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="a folder to copy each layout run's results.jsonl into")
     args = parser.parse_args()
     data = ["--quick"] if args.quick else ["--data", str(Path(args.data).resolve())]
-    settings = {"data": "sample" if args.quick else str(Path(args.data).resolve()), "vocabulary": "keras",
-                "epochs": 5, "batch_size": 128}
+    settings = {
+        "data": "sample" if args.quick else str(Path(args.data).resolve()),
+        "vocabulary": "keras",
+        "epochs": 5,
+        "batch_size": 128,
+    }
     print(f"{available_cores()} cores; data: {settings['data']}; 5 epochs", flush=True)
     with tempfile.TemporaryDirectory(prefix="chapter12-bench-sweep-") as tmp:
         if args.what in ("overhead", "both"):
-            overhead(data, settings, {"models": ["simple_rnn", "lstm"], "maxlen": args.overhead_maxlen},
-                     args.repeats, Path(tmp), args.keep)
+            overhead(
+                data,
+                settings,
+                {"models": ["simple_rnn", "lstm"], "maxlen": args.overhead_maxlen},
+                args.repeats,
+                Path(tmp),
+                args.keep,
+            )
         if args.what in ("layout", "both"):
-            layouts(data, {"models": ["simple_rnn", "lstm"], "maxlen": args.layout_maxlen, "seeds": args.layout_seeds},
-                    args.repeats, Path(tmp), args.keep)
+            layouts(
+                data,
+                {"models": ["simple_rnn", "lstm"], "maxlen": args.layout_maxlen, "seeds": args.layout_seeds},
+                args.repeats,
+                Path(tmp),
+                args.keep,
+            )
 
 
 if __name__ == "__main__":

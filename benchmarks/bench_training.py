@@ -11,7 +11,8 @@ Also timed: preparing the data cold (archive -> cache, in a fresh cache folder) 
 arrays), for each vocabulary of the Stanford reviews (keras, clean), and `reproduce --quick` end to end.
 Prints one summary line; writes all samples to --json. `--prep-only` times the data preparation alone:
 
-    python benchmarks/bench_training.py --data ../shared/data/aclImdb_v1_labeled.tar.gz --prep-only --json runs/prep.json
+    python benchmarks/bench_training.py --data ../shared/data/aclImdb_v1_labeled.tar.gz --prep-only \
+        --json runs/prep.json
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ def plain_keras(x_train, y_train, x_test, y_test, *, model_kind: str, epochs: in
 
     keras.utils.set_random_seed(seed)
     recurrent = layers.LSTM if model_kind == "lstm" else layers.SimpleRNN
-    model = keras.Sequential([
-        keras.Input(shape=(100,), dtype="int32"),
-        layers.Embedding(input_dim=2500, output_dim=128),
-        recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
-        layers.Dense(units=1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(100,), dtype="int32"),
+            layers.Embedding(input_dim=2500, output_dim=128),
+            recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
+            layers.Dense(units=1, activation="sigmoid"),
+        ]
+    )
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.fit(x_train, y_train, batch_size=128, epochs=epochs, validation_split=0.2, verbose=0)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -63,13 +66,19 @@ def time_prep(data: str, vocabulary: str = "keras") -> dict:
     The clock covers the data step alone (archive or cache -> padded arrays); importing Keras, which
     any training needs anyway, is timed apart in the same processes.
     """
-    script = ("import sys, time; t = time.perf_counter(); import keras; k = time.perf_counter() - t; "
-              "from chapter12.imdb import load_padded; t = time.perf_counter(); "
-              "load_padded(source=sys.argv[1], vocabulary=sys.argv[2]); print(k, time.perf_counter() - t)")
+    script = (
+        "import sys, time; t = time.perf_counter(); import keras; k = time.perf_counter() - t; "
+        "from chapter12.imdb import load_padded; t = time.perf_counter(); "
+        "load_padded(source=sys.argv[1], vocabulary=sys.argv[2]); print(k, time.perf_counter() - t)"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
         env = dict(os.environ, CHAPTER12_CACHE=cache)
-        runs = [subprocess.run([sys.executable, "-c", script, data, vocabulary], env=env, capture_output=True, text=True, check=True)
-                .stdout.split()[-2:] for _ in range(2)]
+        runs = [
+            subprocess.run(
+                [sys.executable, "-c", script, data, vocabulary], env=env, capture_output=True, text=True, check=True
+            ).stdout.split()[-2:]
+            for _ in range(2)
+        ]
     (import_cold, cold), (import_warm, warm) = [[float(v) for v in r] for r in runs]
     return {"prep_cold_seconds": cold, "prep_warm_seconds": warm, "import_keras_seconds": min(import_cold, import_warm)}
 
@@ -98,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     prep_by_vocabulary = {}
     for vocabulary in vocabularies:
         prep_by_vocabulary[vocabulary] = p = time_prep(args.data, vocabulary)
-        print(f"data preparation, {vocabulary} vocabulary: cold {p['prep_cold_seconds']:.1f} s, warm "
-              f"{p['prep_warm_seconds']:.2f} s (importing Keras, timed apart: {p['import_keras_seconds']:.1f} s)", flush=True)
+        print(
+            f"data preparation, {vocabulary} vocabulary: cold {p['prep_cold_seconds']:.1f} s, warm "
+            f"{p['prep_warm_seconds']:.2f} s (importing Keras, timed apart: {p['import_keras_seconds']:.1f} s)",
+            flush=True,
+        )
     prep = prep_by_vocabulary["keras"] | {"prep_by_vocabulary": prep_by_vocabulary}
     prep_cold, prep_warm = prep["prep_cold_seconds"], prep["prep_warm_seconds"]
     if args.prep_only:
@@ -111,42 +123,81 @@ def main(argv: list[str] | None = None) -> int:
     samples = {"plain": [], "library": [], "papermill": []}
     accuracy = {"plain": [], "library": [], "papermill": []}
     for repeat in range(args.repeats):
-        seconds, (_, acc) = timed(lambda: plain_keras(data.x_train, data.y_train, data.x_test, data.y_test,
-                                                     model_kind=args.model, epochs=args.epochs, seed=repeat))
+        seconds, (_, acc) = timed(
+            lambda: plain_keras(
+                data.x_train,
+                data.y_train,
+                data.x_test,
+                data.y_test,
+                model_kind=args.model,
+                epochs=args.epochs,
+                seed=repeat,
+            )
+        )
         samples["plain"].append(seconds), accuracy["plain"].append(acc)
         seconds, result = timed(lambda: train_and_evaluate(args.model, data, config=config, seed=repeat, verbose=0))
         samples["library"].append(seconds), accuracy["library"].append(result.test_accuracy)
         with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
-            options = ReproduceOptions(out=Path(tmp) / "out", data=args.data, seeds=[repeat], models=[args.model],
-                                       epochs=args.epochs, only=["accuracy"])
+            options = ReproduceOptions(
+                out=Path(tmp) / "out",
+                data=args.data,
+                seeds=[repeat],
+                models=[args.model],
+                epochs=args.epochs,
+                only=["accuracy"],
+            )
             seconds, status = timed(lambda: reproduce(options, log=lambda *a: None))
             if status != 0:
                 raise SystemExit("the papermill run failed")
             run = json.loads((Path(tmp) / "out" / "results.json").read_text())["runs"][0]
         samples["papermill"].append(seconds), accuracy["papermill"].append(run["test_accuracy"])
-        print(f"repeat {repeat}: plain {samples['plain'][-1]:.1f} s, library {samples['library'][-1]:.1f} s, "
-              f"papermill {samples['papermill'][-1]:.1f} s; test accuracy {accuracy['plain'][-1]:.4f} / "
-              f"{accuracy['library'][-1]:.4f} / {accuracy['papermill'][-1]:.4f}", flush=True)
+        print(
+            f"repeat {repeat}: plain {samples['plain'][-1]:.1f} s, library {samples['library'][-1]:.1f} s, "
+            f"papermill {samples['papermill'][-1]:.1f} s; test accuracy {accuracy['plain'][-1]:.4f} / "
+            f"{accuracy['library'][-1]:.4f} / {accuracy['papermill'][-1]:.4f}",
+            flush=True,
+        )
 
     quick = None
     if not args.skip_quick:
         with tempfile.TemporaryDirectory(prefix="bench-quick-") as tmp:
-            cmd = [sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy", "--out", f"{tmp}/out"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "chapter12",
+                "reproduce",
+                "--quick",
+                "--only",
+                "accuracy",
+                "--out",
+                f"{tmp}/out",
+            ]
             quick, done = timed(lambda: subprocess.run(cmd, capture_output=True, text=True))
             if done.returncode != 0:
                 raise SystemExit(f"reproduce --quick failed: {done.stderr.strip()[-300:]}")
 
     plain, library, papermill_s = (statistics.median(samples[k]) for k in ("plain", "library", "papermill"))
     figures = {
-        "model": args.model, "epochs": args.epochs, "repeats": args.repeats, "data": args.data,
-        "plain_seconds": stats(samples["plain"]), "library_seconds": stats(samples["library"]),
+        "model": args.model,
+        "epochs": args.epochs,
+        "repeats": args.repeats,
+        "data": args.data,
+        "plain_seconds": stats(samples["plain"]),
+        "library_seconds": stats(samples["library"]),
         "papermill_seconds": stats(samples["papermill"]),
-        "library_ratio": library / plain, "papermill_ratio": papermill_s / plain,
+        "library_ratio": library / plain,
+        "papermill_ratio": papermill_s / plain,
         "papermill_extra_seconds": papermill_s - plain,
         "test_accuracy": accuracy,
-        **prep, "quick_seconds": quick,
-        "goals": {"library_ratio": "<= 1.05", "papermill": "<= plain + 15 s", "prep_warm_seconds": "<= 1",
-                  "prep_cold_seconds": "<= 15", "quick_seconds": "<= 90"},
+        **prep,
+        "quick_seconds": quick,
+        "goals": {
+            "library_ratio": "<= 1.05",
+            "papermill": "<= plain + 15 s",
+            "prep_warm_seconds": "<= 1",
+            "prep_cold_seconds": "<= 15",
+            "quick_seconds": "<= 90",
+        },
     }
     from chapter12.environment import environment_info
 
@@ -154,9 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2))
     quick_text = f"{quick:.0f} s" if quick is not None else "skipped"
-    print(f"{args.model}, {args.epochs} epochs, median of {args.repeats}: plain {plain:.1f} s, library {library:.1f} s "
-          f"(x{library / plain:.3f}), papermill {papermill_s:.1f} s (+{papermill_s - plain:.1f} s); "
-          f"prep cold {prep_cold:.1f} s, warm {prep_warm:.2f} s; quick {quick_text}; wrote {args.json}")
+    print(
+        f"{args.model}, {args.epochs} epochs, median of {args.repeats}: plain {plain:.1f} s, library {library:.1f} s "
+        f"(x{library / plain:.3f}), papermill {papermill_s:.1f} s (+{papermill_s - plain:.1f} s); "
+        f"prep cold {prep_cold:.1f} s, warm {prep_warm:.2f} s; quick {quick_text}; wrote {args.json}"
+    )
     return 0
 
 

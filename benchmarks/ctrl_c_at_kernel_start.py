@@ -34,11 +34,28 @@ def one_run(folder: str, delay: float, wait: float) -> tuple[str, float | None, 
     """(outcome, seconds from Ctrl-C to the end of the output or None, a detail)."""
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
     env.update(CHAPTER12_CACHE=os.path.join(folder, "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
-    proc = subprocess.Popen([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy", "--verbose",
-                             "--out", os.path.join(folder, "out")], cwd=folder, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            # a shell's background job ignores SIGINT, and Python would then keep ignoring it
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chapter12",
+            "reproduce",
+            "--quick",
+            "--only",
+            "accuracy",
+            "--verbose",
+            "--out",
+            os.path.join(folder, "out"),
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        # a shell's background job ignores SIGINT, and Python would then keep ignoring it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in proc.stdout:
         if MARK in line:
             break
@@ -67,8 +84,13 @@ def one_run(folder: str, delay: float, wait: float) -> tuple[str, float | None, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--delays", type=float, nargs="+", default=[0, 0.01, 0.05, 0.2, 0.5, 1, 2],
-                        help="seconds after the run's 'executing' line; one is drawn per run")
+    parser.add_argument(
+        "--delays",
+        type=float,
+        nargs="+",
+        default=[0, 0.01, 0.05, 0.2, 0.5, 1, 2],
+        help="seconds after the run's 'executing' line; one is drawn per run",
+    )
     parser.add_argument("--wait", type=float, default=40, help="seconds after Ctrl-C before a run counts as hung")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -87,8 +109,11 @@ def main() -> None:
         shown = f"{seconds:.2f} s" if seconds is not None else "-"
         print(f"{i:3d} delay {delay:5.3f} s: {outcome:<10} {shown:>7}  {detail}", flush=True)
     ended = outcomes.count("status 130")
-    print(f"runs {len(outcomes)}: ended with status 130 {ended}, other statuses {len(outcomes) - ended - outcomes.count('hung')}, "
-          f"hung {outcomes.count('hung')}" + (f"; exit {min(times):.2f} to {max(times):.2f} s after Ctrl-C" if times else ""))
+    print(
+        f"runs {len(outcomes)}: ended with status 130 {ended}, other statuses {len(outcomes) - ended - outcomes.count('hung')}, "  # noqa: E501
+        f"hung {outcomes.count('hung')}"
+        + (f"; exit {min(times):.2f} to {max(times):.2f} s after Ctrl-C" if times else "")
+    )
 
 
 if __name__ == "__main__":

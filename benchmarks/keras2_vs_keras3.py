@@ -77,8 +77,9 @@ def check_adam() -> None:
 
     def run(optimizer, variable):
         for rows, vals in zip(batches, values):
-            optimizer.apply_gradients([(tf.IndexedSlices(tf.constant(vals), tf.constant(rows), tf.constant(table.shape)),
-                                        variable)])
+            optimizer.apply_gradients(
+                [(tf.IndexedSlices(tf.constant(vals), tf.constant(rows), tf.constant(table.shape)), variable)]
+            )
         return np.array(tf.convert_to_tensor(variable))
 
     k2 = run(tf_keras.optimizers.Adam(), tf.Variable(table))
@@ -89,8 +90,21 @@ def check_adam() -> None:
 
 
 def _configs(keras, model, optimizer) -> dict:
-    skip = {"name", "trainable", "dtype", "build_config", "batch_input_shape", "input_length", "seed", "units",
-            "input_dim", "output_dim", "dropout", "recurrent_dropout", "activation_dtype"}
+    skip = {
+        "name",
+        "trainable",
+        "dtype",
+        "build_config",
+        "batch_input_shape",
+        "input_length",
+        "seed",
+        "units",
+        "input_dim",
+        "output_dim",
+        "dropout",
+        "recurrent_dropout",
+        "activation_dtype",
+    }
     out = {}
     for layer in model.layers:
         config = keras.layers.serialize(layer)["config"]
@@ -127,26 +141,47 @@ def run_one(framework: str, data: str, model_kind: str, seed: int, epochs: int) 
     (x_train, y_train), (x_test, y_test) = load_padded(source=data)  # Keras-exact, num_words 2500, maxlen 100
     keras.utils.set_random_seed(seed)
     recurrent = layers.LSTM if model_kind == "lstm" else layers.SimpleRNN
-    model = keras.Sequential([
-        keras.Input(shape=(100,), dtype="int32"),
-        layers.Embedding(input_dim=2500, output_dim=128),
-        recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
-        layers.Dense(units=1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(100,), dtype="int32"),
+            layers.Embedding(input_dim=2500, output_dim=128),
+            recurrent(units=64, dropout=0.2, recurrent_dropout=0.2),
+            layers.Dense(units=1, activation="sigmoid"),
+        ]
+    )
     optimizer = adam()
     model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=128, epochs=epochs, validation_split=0.2, verbose=0)
     seconds = time.perf_counter() - start
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-    return {"framework": framework, "keras_version": keras.__version__, "model": model_kind, "seed": seed,
-            "test_accuracy": float(accuracy), "test_loss": float(loss), "train_seconds": seconds,
-            "configs": _configs(keras, model, optimizer)}
+    return {
+        "framework": framework,
+        "keras_version": keras.__version__,
+        "model": model_kind,
+        "seed": seed,
+        "test_accuracy": float(accuracy),
+        "test_loss": float(loss),
+        "train_seconds": seconds,
+        "configs": _configs(keras, model, optimizer),
+    }
 
 
 def _spawn(python: str, framework: str, data: str, model_kind: str, seed: int, epochs: int) -> dict:
-    cmd = [python, __file__, "--worker", framework, "--data", data, "--models", model_kind,
-           "--seeds", str(seed), "--epochs", str(epochs)]
+    cmd = [
+        python,
+        __file__,
+        "--worker",
+        framework,
+        "--data",
+        data,
+        "--models",
+        model_kind,
+        "--seeds",
+        str(seed),
+        "--epochs",
+        str(epochs),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"error: the {framework} worker failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -172,11 +207,19 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--frameworks", nargs="+", default=["keras3", "keras2"], choices=FRAMEWORKS,
-                        help="keras3, keras2, keras3-dense (Keras 3 with Keras 2's rule for embedding gradients)")
+    parser.add_argument(
+        "--frameworks",
+        nargs="+",
+        default=["keras3", "keras2"],
+        choices=FRAMEWORKS,
+        help="keras3, keras2, keras3-dense (Keras 3 with Keras 2's rule for embedding gradients)",
+    )
     parser.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    parser.add_argument("--check-adam", action="store_true",
-                        help="only compare one Adam update of an embedding table across the frameworks")
+    parser.add_argument(
+        "--check-adam",
+        action="store_true",
+        help="only compare one Adam update of an embedding table across the frameworks",
+    )
     args = parser.parse_args(argv)
     if args.check_adam:
         check_adam()
@@ -195,8 +238,11 @@ def main(argv=None) -> int:
                 python = args.keras2_python if framework == "keras2" else sys.executable
                 run = _spawn(python, framework, args.data, kind, seed, args.epochs)
                 runs.append(run)
-                print(f"{framework} ({run['keras_version']}) {kind} seed {seed}: test accuracy {run['test_accuracy']:.4f}, "
-                      f"loss {run['test_loss']:.4f}, {run['train_seconds']:.0f} s", flush=True)
+                print(
+                    f"{framework} ({run['keras_version']}) {kind} seed {seed}: test accuracy {run['test_accuracy']:.4f}, "  # noqa: E501
+                    f"loss {run['test_loss']:.4f}, {run['train_seconds']:.0f} s",
+                    flush=True,
+                )
     print("\nDefaults that differ between the frameworks (Keras 3 | Keras 2), the book's model as built:")
     for kind in args.models if {"keras3", "keras2"} <= set(args.frameworks) else []:
         k3 = next(r for r in runs if r["model"] == kind and r["framework"] == "keras3")["configs"]
@@ -209,8 +255,10 @@ def main(argv=None) -> int:
         for framework in args.frameworks:
             accs = [r["test_accuracy"] for r in runs if r["model"] == kind and r["framework"] == framework]
             sd = statistics.stdev(accs) if len(accs) > 1 else 0.0
-            print(f"| {kind} | {framework} | {len(accs)} | {statistics.mean(accs):.4f} ± {sd:.4f} | "
-                  f"{', '.join(f'{a:.4f}' for a in accs)} |")
+            print(
+                f"| {kind} | {framework} | {len(accs)} | {statistics.mean(accs):.4f} ± {sd:.4f} | "
+                f"{', '.join(f'{a:.4f}' for a in accs)} |"
+            )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(runs, indent=1))

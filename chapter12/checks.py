@@ -96,9 +96,12 @@ def check_can_create_folder(folder: "str | os.PathLike", flag: str = "--out") ->
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise Chapter12Error(f"{flag} {folder}: {ancestor} is a file, so no folder can be made there; choose another {flag}")
+        raise Chapter12Error(
+            f"{flag} {folder}: {ancestor} is a file, so no folder can be made there; choose another {flag}"
+        )
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".chapter12-probe-", dir=ancestor))
     except OSError as e:
-        raise Chapter12Error(f"{flag} {folder}: cannot create a folder in {ancestor} ({e.strerror}); "
-                             "choose a writable place") from None
+        raise Chapter12Error(
+            f"{flag} {folder}: cannot create a folder in {ancestor} ({e.strerror}); choose a writable place"
+        ) from None

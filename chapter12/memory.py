@@ -60,8 +60,18 @@ def weight_count(model: str, *, num_words: int, units: int, embedding_dim: int =
     return num_words * embedding_dim + recurrent + directions * units + 1
 
 
-def cell_memory(model: str, *, maxlen: int, num_words: int, units: int, batch_size: int, n_train: int, n_test: int,
-                embedding_dim: int = _BOOK.embedding_dim, validation_split: float = _BOOK.validation_split) -> int:
+def cell_memory(
+    model: str,
+    *,
+    maxlen: int,
+    num_words: int,
+    units: int,
+    batch_size: int,
+    n_train: int,
+    n_test: int,
+    embedding_dim: int = _BOOK.embedding_dim,
+    validation_split: float = _BOOK.validation_split,
+) -> int:
     """An upper-ish estimate, in bytes, of the peak memory of one training cell (see the module's docstring)."""
     check_model_kind(model)
     reviews = n_train + n_test
@@ -71,12 +81,14 @@ def cell_memory(model: str, *, maxlen: int, num_words: int, units: int, batch_si
     fit_batch = min(batch_size, n_fit)
     eval_batch = max(min(batch_size, n_val), min(EVALUATION_BATCH_SIZE, max(1, n_test)))
     (a, b), (c, d) = TRAIN_FLOATS[model], EVAL_FLOATS[model]
-    return (BASE_BYTES
-            + reviews * RAW_WORDS * RAW_BYTES_PER_WORD
-            + reviews * maxlen * PADDED_BYTES
-            + weight_count(model, num_words=num_words, units=units, embedding_dim=embedding_dim) * 4 * WEIGHT_COPIES
-            + fit_batch * maxlen * 4 * (a * embedding_dim + b * units)
-            + eval_batch * maxlen * 4 * (c * embedding_dim + d * units))
+    return (
+        BASE_BYTES
+        + reviews * RAW_WORDS * RAW_BYTES_PER_WORD
+        + reviews * maxlen * PADDED_BYTES
+        + weight_count(model, num_words=num_words, units=units, embedding_dim=embedding_dim) * 4 * WEIGHT_COPIES
+        + fit_batch * maxlen * 4 * (a * embedding_dim + b * units)
+        + eval_batch * maxlen * 4 * (c * embedding_dim + d * units)
+    )
 
 
 def machine_memory() -> int | None:
@@ -103,18 +115,23 @@ def format_bytes(n: int) -> str:
         power += 1
     if power == 0:
         return f"{n} B"
-    if n >= 1000 * 1024 ** power:  # only past the last unit; also keeps the division below a float
+    if n >= 1000 * 1024**power:  # only past the last unit; also keeps the division below a float
         return f"over 1000 {_UNITS[power]}"
-    return f"{n / 1024 ** power:.1f} {_UNITS[power]}"
+    return f"{n / 1024**power:.1f} {_UNITS[power]}"
 
 
 # The settings a cell's memory grows with, the flag that sets each, and the book's value.
-_CULPRITS = (("maxlen", "--maxlen", _BOOK.maxlen), ("units", "--units", _BOOK.units),
-             ("num_words", "--num-words", _BOOK.num_words), ("batch_size", "--batch-size", _BOOK.batch_size))
+_CULPRITS = (
+    ("maxlen", "--maxlen", _BOOK.maxlen),
+    ("units", "--units", _BOOK.units),
+    ("num_words", "--num-words", _BOOK.num_words),
+    ("batch_size", "--batch-size", _BOOK.batch_size),
+)
 
 
-def check_memory(cells: Iterable[dict[str, Any]], *, batch_size: int, n_train: int, n_test: int,
-                 available: int | None = None) -> int:
+def check_memory(
+    cells: Iterable[dict[str, Any]], *, batch_size: int, n_train: int, n_test: int, available: int | None = None
+) -> int:
     """The largest estimate over `cells` (dicts with model, maxlen, num_words, units); a Chapter12Error if it
     exceeds `available` bytes (default: this machine's memory)."""
     available = machine_memory() if available is None else available
@@ -133,13 +150,16 @@ def check_memory(cells: Iterable[dict[str, Any]], *, batch_size: int, n_train: i
             smaller = cell_memory(**{**worst, name: book}, n_train=n_train, n_test=n_test)
             if smaller < least:
                 culprit, least = (name, flag), smaller
-    others = ", ".join(f"{name.replace('_', ' ')} {worst[name]}" for name, _, _ in _CULPRITS if culprit is None
-                       or name != culprit[0])
+    others = ", ".join(
+        f"{name.replace('_', ' ')} {worst[name]}" for name, _, _ in _CULPRITS if culprit is None or name != culprit[0]
+    )
     about = format_bytes(need) if need >= 1000 * 1024 ** (len(_UNITS) - 1) else f"about {format_bytes(need)}"
-    where = (f"({worst['model']}, {others}, {n_train:,} + {n_test:,} reviews; "
-             f"this machine has {format_bytes(available)})")
+    where = (
+        f"({worst['model']}, {others}, {n_train:,} + {n_test:,} reviews; this machine has {format_bytes(available)})"
+    )
     if culprit is None:
-        raise Chapter12Error(f"one cell would need {about} of memory {where}; "
-                             "use a machine with more memory")
-    raise Chapter12Error(f"{culprit[0].replace('_', ' ')} {worst[culprit[0]]} would need {about} "
-                         f"of memory for one cell {where}; choose a smaller {culprit[1]}")
+        raise Chapter12Error(f"one cell would need {about} of memory {where}; use a machine with more memory")
+    raise Chapter12Error(
+        f"{culprit[0].replace('_', ' ')} {worst[culprit[0]]} would need {about} "
+        f"of memory for one cell {where}; choose a smaller {culprit[1]}"
+    )

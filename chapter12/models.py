@@ -113,16 +113,23 @@ def build_model(kind: str, config: BookConfig | None = None, **overrides):
     )
     settings.update(overrides)
     check_model_kind(kind)
-    return _build(kind, compile=settings.pop("compile", True), maxlen=settings.pop("maxlen", None), training=config,
-                  **settings)
+    return _build(
+        kind, compile=settings.pop("compile", True), maxlen=settings.pop("maxlen", None), training=config, **settings
+    )
 
 
 def layer_table(model) -> list[dict]:
-    """Each layer's type, the settings the chapter chooses for it, and its weight count: what makes two models the same."""
+    """Each layer's type, the settings the chapter chooses for it, and its weight count: what makes two models the
+    same."""
     keys = ("input_dim", "output_dim", "units", "dropout", "recurrent_dropout", "activation")
     rows = []
     for layer in model.layers:
         settings = layer.get_config()
-        rows.append({"layer": type(layer).__name__, **{k: settings[k] for k in keys if k in settings},
-                     "weights": layer.count_params()})
+        rows.append(
+            {
+                "layer": type(layer).__name__,
+                **{k: settings[k] for k in keys if k in settings},
+                "weights": layer.count_params(),
+            }
+        )
     return rows

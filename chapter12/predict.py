@@ -98,8 +98,10 @@ def read_encoding(folder: "str | os.PathLike") -> tuple[Encoding, dict[str, int]
         with gzip.open(folder / WORD_INDEX_FILE, "rt", encoding="utf-8") as f:
             word_index = check_word_index(json.load(f), str(folder / WORD_INDEX_FILE))
     except FileNotFoundError as e:
-        raise Chapter12Error(f"{folder} holds no saved models' encoding ({Path(e.filename).name} is missing); pass the "
-                             "--out folder of a reproduce run that ran the accuracy notebook") from None
+        raise Chapter12Error(
+            f"{folder} holds no saved models' encoding ({Path(e.filename).name} is missing); pass the "
+            "--out folder of a reproduce run that ran the accuracy notebook"
+        ) from None
     except (OSError, ValueError, TypeError, KeyError) as e:
         raise Chapter12Error(f"{path} cannot be read ({type(e).__name__}: {e}); run reproduce again") from None
     return encoding, word_index
@@ -140,12 +142,16 @@ def saved_models(run_dir: "str | os.PathLike") -> list[Path]:
     """The .keras files of a run, in a stable order; one-line errors for a missing or foreign folder."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise Chapter12Error(f"{run_dir} is not a folder; pass the --out folder of a `python -m chapter12 reproduce` run")
+        raise Chapter12Error(
+            f"{run_dir} is not a folder; pass the --out folder of a `python -m chapter12 reproduce` run"
+        )
     folder = run_dir / MODELS_DIR
     files = sorted(p for p in folder.glob("*.keras") if not p.name.startswith(".")) if folder.is_dir() else []
     if not files:
-        raise Chapter12Error(f"{run_dir} holds no saved models ({MODELS_DIR}/*.keras); run `python -m chapter12 "
-                             f"reproduce --out {run_dir}` with the accuracy notebook first")
+        raise Chapter12Error(
+            f"{run_dir} holds no saved models ({MODELS_DIR}/*.keras); run `python -m chapter12 "
+            f"reproduce --out {run_dir}` with the accuracy notebook first"
+        )
     return files
 
 
@@ -157,8 +163,10 @@ def predict(run_dir: "str | os.PathLike", text: str) -> tuple[Encoded, list[Pred
     encoding, word_index = read_encoding(Path(run_dir) / MODELS_DIR)
     encoded = encode(text, encoding, word_index)
     if len(encoded.words) == 1 and encoded.cut == 0:  # the start marker alone
-        raise Chapter12Error(f"none of the words of the review is in the run's vocabulary ({encoding.vocabulary}); "
-                             "write it in English words")
+        raise Chapter12Error(
+            f"none of the words of the review is in the run's vocabulary ({encoding.vocabulary}); "
+            "write it in English words"
+        )
     return encoded, ask(load_models(files), encoded)
 
 
@@ -172,8 +180,9 @@ def load_models(files: list[Path]) -> dict[str, Any]:
             models[path.stem] = keras.saving.load_model(path, compile=False)
         except Exception as e:  # Keras raises ValueError, KeyError, OSError... for a damaged or foreign file
             reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise Chapter12Error(f"{path} is not a Keras model that can be loaded ({reason}); delete it, or run "
-                                 "reproduce again") from None
+            raise Chapter12Error(
+                f"{path} is not a Keras model that can be loaded ({reason}); delete it, or run reproduce again"
+            ) from None
     return models
 
 
@@ -182,20 +191,26 @@ def ask(models: dict[str, Any], encoded: Encoded) -> list[Prediction]:
     import numpy as np
 
     batch = np.array([encoded.indices], dtype="int32")
-    return [Prediction(model=name, probability=float(model.predict(batch, verbose=0)[0, 0]))
-            for name, model in models.items()]
+    return [
+        Prediction(model=name, probability=float(model.predict(batch, verbose=0)[0, 0]))
+        for name, model in models.items()
+    ]
 
 
 def report(encoded: Encoded, predictions: list[Prediction]) -> str:
     """The answer of `predict` as text for the terminal."""
-    lines = [f"{p.model:<24} P(positive) = {p.probability:.3f}  ({'positive' if p.probability >= 0.5 else 'negative'})"
-             for p in predictions]
+    lines = [
+        f"{p.model:<24} P(positive) = {p.probability:.3f}  ({'positive' if p.probability >= 0.5 else 'negative'})"
+        for p in predictions
+    ]
     lines.append("")
     lines.append("as the models read it: " + " ".join(encoded.words))
     if encoded.cut:
         lines.append(f"cut: the first {encoded.cut} words were cut off to keep the last {len(encoded.indices)}")
     if encoded.unknown:
-        lines.append(f"unknown (outside the vocabulary's most frequent words, read as [OOV]): {', '.join(encoded.unknown)}")
+        lines.append(
+            f"unknown (outside the vocabulary's most frequent words, read as [OOV]): {', '.join(encoded.unknown)}"
+        )
     if encoded.dropped:
         lines.append(f"not in the vocabulary at all (dropped, as in the training data): {', '.join(encoded.dropped)}")
     return "\n".join(lines)

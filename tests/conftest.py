@@ -178,10 +178,15 @@ def computed_statements(nb) -> list[str]:
         if cell.cell_type != "code":
             continue
         assert not [o for o in cell.outputs if o.get("output_type") == "error"], cell.source[:200]
-        mine = ["".join(o["data"]["text/markdown"]) for o in cell.outputs
-                if o.get("metadata", {}).get("chapter12") == "computed" and o.get("data", {}).get("text/markdown")]
+        mine = [
+            "".join(o["data"]["text/markdown"])
+            for o in cell.outputs
+            if o.get("metadata", {}).get("chapter12") == "computed" and o.get("data", {}).get("text/markdown")
+        ]
         if "say(" in cell.source:
-            assert mine and all(text.strip() for text in mine), f"no computed statement from the cell:\n{cell.source[:300]}"
+            assert mine and all(text.strip() for text in mine), (
+                f"no computed statement from the cell:\n{cell.source[:300]}"
+            )
         found += mine
     return found
 
@@ -220,8 +225,15 @@ def still_alive(pids: set[int]) -> list[int]:
 # cluster or a browser, or read the bundled Keras ground truth whole. `make test` runs everything.
 # Whole files, or "file::test" (a parametrized case as "file::test[id]").
 SLOW = {
-    "test_full.py", "test_interrupt.py", "test_notebooks.py", "test_notebooks_maths.py", "test_jupyterlab.py",
-    "test_full_disk.py", "test_predict.py", "test_keras_exact.py", "test_wheel.py",
+    "test_full.py",
+    "test_interrupt.py",
+    "test_notebooks.py",
+    "test_notebooks_maths.py",
+    "test_jupyterlab.py",
+    "test_full_disk.py",
+    "test_predict.py",
+    "test_keras_exact.py",
+    "test_wheel.py",
     "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
     "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
     "test_sweep.py::test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout",
@@ -256,8 +268,14 @@ def pytest_collection_modifyitems(config, items):
         files.add(file)
         if keys & SLOW:
             item.add_marker(pytest.mark.slow)
-    stale = sorted(n for n in SLOW - names if "::" in n and n.split("::")[0] in files
-                   and not config.getoption("keyword") and not config.getoption("markexpr"))
+    stale = sorted(
+        n
+        for n in SLOW - names
+        if "::" in n
+        and n.split("::")[0] in files
+        and not config.getoption("keyword")
+        and not config.getoption("markexpr")
+    )
     if stale:
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
 
@@ -270,7 +288,9 @@ def quick_run(tmp_path_factory):
     from chapter12.run.reproduce import ReproduceOptions, reproduce
 
     out = tmp_path_factory.mktemp("quick") / "run"
-    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1],
-                                        only=["accuracy", "maths"]), log=lambda *a: None)
+    status = reproduce(
+        ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]),
+        log=lambda *a: None,
+    )
     assert status == 0
     return out

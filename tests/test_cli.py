@@ -83,7 +83,9 @@ def test_existing_output_folder_is_not_mixed(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    result = run_cli("--debug", "reproduce", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), cwd=tmp_path)
+    result = run_cli(
+        "--debug", "reproduce", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), cwd=tmp_path
+    )
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "Chapter12Error" in result.stderr
 
@@ -95,9 +97,13 @@ def test_make_full_without_data_is_one_error_line_before_any_install(tmp_path):
     if make is None:
         pytest.skip("make is not installed")
     # VENV in tmp_path: had the check come after the install, a new environment would appear there.
-    result = subprocess.run([make, "-C", str(REPO), "--no-print-directory", "full", f"VENV={tmp_path / 'venv'}"],
-                            capture_output=True, text=True, timeout=60, env={k: v for k, v in os.environ.items()
-                                                                            if k != "DATA"})
+    result = subprocess.run(
+        [make, "-C", str(REPO), "--no-print-directory", "full", f"VENV={tmp_path / 'venv'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DATA"},
+    )
     assert result.returncode != 0
     ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
     assert len(ours) == 1 and ours[0].startswith("error: make full needs the data: make full DATA=PATH"), result.stderr
@@ -111,5 +117,11 @@ def test_the_command_lines_defaults_are_the_books():
     book = BookConfig()
     train = _parser().parse_args(["train"])
     assert (train.maxlen, train.num_words, train.units, train.recurrent_dropout, train.epochs, train.batch_size) == (
-        book.maxlen, book.num_words, book.units, book.recurrent_dropout, book.epochs, book.batch_size)
+        book.maxlen,
+        book.num_words,
+        book.units,
+        book.recurrent_dropout,
+        book.epochs,
+        book.batch_size,
+    )
     assert _parser().parse_args(["time"]).batch_size == book.batch_size

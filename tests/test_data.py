@@ -143,7 +143,11 @@ def test_stanford_source_matches_keras_on_the_same_ranks(tiny_targz, cache, tmp_
     raw = load_raw(tiny_targz)
     npz = write_keras_npz(
         tmp_path / "from_stanford.npz",
-        raw.x_train.to_lists(), raw.y_train, raw.x_test.to_lists(), raw.y_test, word_index=False,
+        raw.x_train.to_lists(),
+        raw.y_train,
+        raw.x_test.to_lists(),
+        raw.y_test,
+        word_index=False,
     )
     for kwargs in (dict(num_words=2500), dict(num_words=6, seed=3, maxlen=12)):
         assert_same_imdb(load_imdb(source=tiny_targz, **kwargs), keras_load(monkeypatch, npz, **kwargs))
@@ -195,7 +199,16 @@ def test_test_only_words_are_skipped(tiny_targz, cache):
 def test_tokenize_clean():
     clean = lambda text: tokenize(text, "clean")  # noqa: E731
     assert clean("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "really"]
-    assert clean("It's the film's end;<BR />'quoted' -- a_b 42") == ["it's", "the", "film's", "end", "quoted", "a", "b", "42"]
+    assert clean("It's the film's end;<BR />'quoted' -- a_b 42") == [
+        "it's",
+        "the",
+        "film's",
+        "end",
+        "quoted",
+        "a",
+        "b",
+        "42",
+    ]
     assert "br" not in clean("one<br />two<br /><br />three")
     assert clean("") == []
     assert clean("ÜBER Café") == ["über", "café"]  # Unicode lower case
@@ -206,7 +219,16 @@ def test_tokenize_keras():
     # "<br />" leaves "br"; words are split at spaces only; ASCII letters alone are lower-cased.
     assert tokenize("I DON'T like it.<br /><br />Really!") == ["i", "don't", "like", "it", "br", "br", "really"]
     assert tokenize("It's the film's end;<BR />'quoted' -- a_b 42") == [
-        "it's", "the", "film's", "end", "br", "'quoted'", "a", "b", "42"]
+        "it's",
+        "the",
+        "film's",
+        "end",
+        "br",
+        "'quoted'",
+        "a",
+        "b",
+        "42",
+    ]
     assert tokenize("ÜBER Café") == ["Über", "café"]  # the capital Ü stays, as in Keras's index
     assert tokenize("tab\there,new\nline no\u00a0break") == ["tab", "here", "new", "line", "no\u00a0break"]
     assert tokenize("") == [] and tokenize("  ... ") == []
@@ -233,9 +255,12 @@ def test_keras_vocabulary_ranks_come_from_keras_word_index(tiny_targz, cache):
 def test_reviews_follow_imdb_npz_order(tmp_path, cache):
     # File names sort as strings: 10_1.txt comes before 9_1.txt, and positive reviews come first.
     reviews = [
-        ("train", "neg", "9_1.txt", "bad"), ("train", "neg", "10_1.txt", "awful"),
-        ("train", "pos", "9_9.txt", "good"), ("train", "pos", "10_9.txt", "great"),
-        ("test", "neg", "0_1.txt", "poor"), ("test", "pos", "0_9.txt", "fine"),
+        ("train", "neg", "9_1.txt", "bad"),
+        ("train", "neg", "10_1.txt", "awful"),
+        ("train", "pos", "9_9.txt", "good"),
+        ("train", "pos", "10_9.txt", "great"),
+        ("test", "neg", "0_1.txt", "poor"),
+        ("test", "pos", "0_9.txt", "fine"),
     ]
     archive = pack_stanford_targz(tmp_path / "order.tar.gz", reviews)
     index = get_word_index(archive)
@@ -289,8 +314,17 @@ def test_get_word_index_sample():
 
 @pytest.mark.parametrize(
     "text, message",
-    [("{not json", "not valid JSON"), ("[1, 2]", "mapping"), ('{"a": "one"}', "mapping"), ('{"a": 0}', "mapping"),
-     ('{"a": -3}', "mapping"), ('{"a": 1.5}', "mapping"), ('{"a": true}', "mapping"), ('"the"', "mapping"), ("", "JSON")],
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "mapping"),
+        ('{"a": "one"}', "mapping"),
+        ('{"a": 0}', "mapping"),
+        ('{"a": -3}', "mapping"),
+        ('{"a": 1.5}', "mapping"),
+        ('{"a": true}', "mapping"),
+        ('"the"', "mapping"),
+        ("", "JSON"),
+    ],
 )
 def test_word_index_json_that_does_not_parse(tiny_npz, text, message):
     (tiny_npz.parent / "imdb_word_index.json").write_text(text, encoding="utf-8")
@@ -365,7 +399,9 @@ def test_damaged_cache_is_rebuilt(tiny_targz, cache, damage, capsys):
         cache_file.write_bytes(content[: len(content) // 2])
     elif damage == "overwrite_middle":
         middle = len(content) // 2
-        cache_file.write_bytes(content[:middle] + bytes(b ^ 0xFF for b in content[middle : middle + 64]) + content[middle + 64 :])
+        cache_file.write_bytes(
+            content[:middle] + bytes(b ^ 0xFF for b in content[middle : middle + 64]) + content[middle + 64 :]
+        )
     elif damage == "garbage":
         cache_file.write_bytes(b"PK\x03\x04 this is not a zip file at all")
     else:

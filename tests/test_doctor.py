@@ -45,8 +45,9 @@ def test_a_missing_package_fails_with_the_fix(capsys, monkeypatch, missing):
     assert main(["doctor"]) == 1
     lines = _lines(capsys)
     assert [line for line in lines if line.startswith("[FAIL]")] == [
-        f"[FAIL] {missing} is not installed (wants {dict((n, s) for n, s, _ in doctor_module._requirements())[missing]}): "
-        "pip install -r requirements.txt (or make install)"]
+        f"[FAIL] {missing} is not installed (wants {dict((n, s) for n, s, _ in doctor_module._requirements())[missing]}): "  # noqa: E501
+        "pip install -r requirements.txt (or make install)"
+    ]
     assert lines[-1] == "1 problem found: fix the [FAIL] lines above"
 
 
@@ -75,8 +76,10 @@ def test_an_optional_package_missing_is_not_a_failure(capsys, monkeypatch):
 def test_a_backend_that_does_not_import_fails(capsys, monkeypatch):
     monkeypatch.setattr(doctor_module, "_probe", lambda code: (False, "ImportError: libcudart.so.12: cannot open"))
     assert main(["doctor"]) == 1
-    assert ("[FAIL] Keras backend tensorflow: installed but does not import (ImportError: libcudart.so.12: cannot "
-            "open); reinstall it") in _lines(capsys)
+    assert (
+        "[FAIL] Keras backend tensorflow: installed but does not import (ImportError: libcudart.so.12: cannot "
+        "open); reinstall it"
+    ) in _lines(capsys)
 
 
 def test_a_data_variable_that_points_nowhere_fails(capsys, monkeypatch, tmp_path):

@@ -204,6 +204,7 @@ def test_pca_2d_keeps_distances_of_points_in_a_plane_and_rejects_bad_input():
 
     assert coords.shape == (7, 2)
     np.testing.assert_allclose(coords.mean(axis=0), 0.0, atol=1e-12)  # centred
+
     # Two components hold a plane completely: every pairwise distance survives the projection.
     def distances(points):
         return np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)

@@ -25,8 +25,14 @@ def cli(*args, tmp_path, extra_env=None, timeout=120):
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
     env["CHAPTER12_CACHE"] = str(tmp_path / "cache")
     env.update(extra_env or {})
-    return subprocess.run([sys.executable, "-m", "chapter12", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "chapter12", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def reproduce_with(data, tmp_path, *more):
@@ -67,7 +73,9 @@ def test_archive_truncated_in_the_middle_of_a_member(tmp_path):
     full = pack_stanford_targz(tmp_path / "full.tar.gz", reviews).read_bytes()
     cut = tmp_path / "aclImdb_v1.tar.gz"
     cut.write_bytes(full[: len(full) // 2])
-    assert_clean_failure(reproduce_with(cut, tmp_path), tmp_path, "may be truncated", "download aclImdb_v1.tar.gz again")
+    assert_clean_failure(
+        reproduce_with(cut, tmp_path), tmp_path, "may be truncated", "download aclImdb_v1.tar.gz again"
+    )
     assert not any((tmp_path / "cache").glob("*.npz"))  # nothing cached from a broken archive
 
 
@@ -121,8 +129,10 @@ def test_word_index_that_is_not_word_to_positive_int(tmp_path, text):
 
 
 def test_archive_link_pointing_outside(tmp_path):
-    archive = pack_stanford_targz(tmp_path / "link.tar.gz", extra_members=[
-        ("aclImdb/train/pos/99_9.txt", b"", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"})])
+    archive = pack_stanford_targz(
+        tmp_path / "link.tar.gz",
+        extra_members=[("aclImdb/train/pos/99_9.txt", b"", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"})],
+    )
     assert_clean_failure(reproduce_with(archive, tmp_path), tmp_path, "is a link")
 
 
@@ -133,7 +143,7 @@ def test_review_with_invalid_utf8_follows_the_documented_policy(tmp_path):
     reviews = list(STANFORD_REVIEWS)
     reviews[0] = ("train", "pos", "0_9.txt", b"great \xff\xfe movie")
     raw, vocabulary = prepare_stanford(write_stanford_folder(tmp_path, reviews), "clean")
-    first = [vocabulary[r - 1] for r in raw.x_train.values[raw.x_train.offsets[0]:raw.x_train.offsets[1]]]
+    first = [vocabulary[r - 1] for r in raw.x_train.values[raw.x_train.offsets[0] : raw.x_train.offsets[1]]]
     assert "great" in vocabulary and "\ufffd" not in "".join(vocabulary)
     assert first == ["great", "movie"]
 
@@ -172,19 +182,33 @@ def test_word_index_json_that_does_not_parse(tmp_path):
 # ----------------------------------------------------------------------------- parameters
 
 
-@pytest.mark.parametrize("flags, needle", [
-    (["--epochs", "0"], "epochs must be at least 1"),
-    (["--batch-size", "0"], "batch_size must be at least 1"),
-    (["--models", "cnn"], "unknown model kind 'cnn'"),
-    (["--backend", "theano"], "unknown backend 'theano'"),
-    (["--seeds", "1.5"], "invalid int value: '1.5'"),
-    (["--only", "everything"], "unknown notebook 'everything'"),
-    (["--repeats", "0"], "repeats must be at least 1"),
-    (["--seeds", "-1"], "seed must be between 0 and 2**32 - 1, got -1"),
-    (["--seeds", str(2**32)], "seed must be between 0 and 2**32 - 1"),
-    (["--seeds", "0", "1", "0"], "seed 0 is given twice"),
-], ids=["epochs-0", "batch-0", "model", "backend", "seed", "notebook", "repeats", "seed-negative", "seed-huge",
-        "seed-twice"])
+@pytest.mark.parametrize(
+    "flags, needle",
+    [
+        (["--epochs", "0"], "epochs must be at least 1"),
+        (["--batch-size", "0"], "batch_size must be at least 1"),
+        (["--models", "cnn"], "unknown model kind 'cnn'"),
+        (["--backend", "theano"], "unknown backend 'theano'"),
+        (["--seeds", "1.5"], "invalid int value: '1.5'"),
+        (["--only", "everything"], "unknown notebook 'everything'"),
+        (["--repeats", "0"], "repeats must be at least 1"),
+        (["--seeds", "-1"], "seed must be between 0 and 2**32 - 1, got -1"),
+        (["--seeds", str(2**32)], "seed must be between 0 and 2**32 - 1"),
+        (["--seeds", "0", "1", "0"], "seed 0 is given twice"),
+    ],
+    ids=[
+        "epochs-0",
+        "batch-0",
+        "model",
+        "backend",
+        "seed",
+        "notebook",
+        "repeats",
+        "seed-negative",
+        "seed-huge",
+        "seed-twice",
+    ],
+)
 def test_bad_cli_parameters(flags, needle, tmp_path):
     result = cli("reproduce", "--quick", "--out", str(tmp_path / "out"), *flags, tmp_path=tmp_path)
     assert result.returncode == 2
@@ -212,14 +236,17 @@ def test_out_inside_the_data_folder(tmp_path):
     assert not (data / "run").exists()
 
 
-@pytest.mark.parametrize("settings, needle", [
-    ({"num_words": 3}, "num_words must be at least 4"),
-    ({"maxlen": 0}, "maxlen must be at least 1"),
-    ({"maxlen": -5}, "maxlen must be at least 1"),
-    ({"validation_split": 0.0}, "validation_split must be a number strictly between 0 and 1"),
-    ({"validation_split": 1.0}, "validation_split must be a number strictly between 0 and 1"),
-    ({"epochs": "five"}, "epochs must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "settings, needle",
+    [
+        ({"num_words": 3}, "num_words must be at least 4"),
+        ({"maxlen": 0}, "maxlen must be at least 1"),
+        ({"maxlen": -5}, "maxlen must be at least 1"),
+        ({"validation_split": 0.0}, "validation_split must be a number strictly between 0 and 1"),
+        ({"validation_split": 1.0}, "validation_split must be a number strictly between 0 and 1"),
+        ({"epochs": "five"}, "epochs must be a whole number"),
+    ],
+)
 def test_bad_settings_in_the_library(settings, needle):
     from chapter12 import BookConfig, Chapter12Error
 
@@ -234,9 +261,14 @@ def test_papermill_parameter_of_the_wrong_type(tmp_path):
     from chapter12.notebook.execute import notebooks_dir
 
     with current_interpreter_kernel() as kernel, pytest.raises(papermill.PapermillExecutionError) as info:
-        papermill.execute_notebook(str(notebooks_dir() / "sentiment_accuracy.ipynb"), str(tmp_path / "nb.ipynb"),
-                                   parameters={"quick": True, "epochs": "5"}, kernel_name=kernel, progress_bar=False,
-                                   cwd=str(tmp_path))
+        papermill.execute_notebook(
+            str(notebooks_dir() / "sentiment_accuracy.ipynb"),
+            str(tmp_path / "nb.ipynb"),
+            parameters={"quick": True, "epochs": "5"},
+            kernel_name=kernel,
+            progress_bar=False,
+            cwd=str(tmp_path),
+        )
     assert info.value.ename == "Chapter12Error" and "epochs must be a whole number, got '5'" in info.value.evalue
 
 
@@ -244,13 +276,17 @@ def test_papermill_parameter_of_the_wrong_type(tmp_path):
 
 
 def test_two_processes_prepare_the_same_archive_at_once(tmp_path):
-    reviews = [("train" if i % 2 else "test", "pos" if i % 4 < 2 else "neg", f"{i}_7.txt", f"review {i} good bad " * 50)
-               for i in range(3000)]  # enough work that the two preparations overlap
+    reviews = [
+        ("train" if i % 2 else "test", "pos" if i % 4 < 2 else "neg", f"{i}_7.txt", f"review {i} good bad " * 50)
+        for i in range(3000)
+    ]  # enough work that the two preparations overlap
     archive = pack_stanford_targz(tmp_path / "aclImdb_v1.tar.gz", reviews)
     script = "import sys, chapter12; (a, b), _ = chapter12.load_imdb(source=sys.argv[1]); print(len(a))"
     env = dict(os.environ, CHAPTER12_CACHE=str(tmp_path / "cache"))
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(archive)], env=env, stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(archive)], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0] and outputs == ["1500", "1500"]
     files = sorted(p.name for p in (tmp_path / "cache").iterdir())
@@ -274,8 +310,13 @@ def test_interrupt_while_writing_the_cache_leaves_no_partial_file(tmp_path, tiny
         imdb.load_raw(sys.argv[1])
     """)
     env = dict(os.environ, CHAPTER12_CACHE=str(tmp_path / "cache"))
-    proc = subprocess.Popen([sys.executable, "-c", script, str(tiny_targz)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(tiny_targz)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "writing"
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
@@ -286,10 +327,14 @@ def test_interrupt_while_writing_the_cache_leaves_no_partial_file(tmp_path, tiny
 def test_corrupted_cache_is_detected_and_rebuilt(tmp_path, tiny_targz):
     env = {"CHAPTER12_CACHE": str(tmp_path / "cache")}
     script = "import sys, chapter12; (a, b), _ = chapter12.load_imdb(source=sys.argv[1]); print(sum(map(len, a)))"
-    first = subprocess.run([sys.executable, "-c", script, str(tiny_targz)], env=os.environ | env, capture_output=True, text=True)
+    first = subprocess.run(
+        [sys.executable, "-c", script, str(tiny_targz)], env=os.environ | env, capture_output=True, text=True
+    )
     (cache_file,) = (tmp_path / "cache").iterdir()
     cache_file.write_bytes(cache_file.read_bytes()[:100])
-    second = subprocess.run([sys.executable, "-c", script, str(tiny_targz)], env=os.environ | env, capture_output=True, text=True)
+    second = subprocess.run(
+        [sys.executable, "-c", script, str(tiny_targz)], env=os.environ | env, capture_output=True, text=True
+    )
     assert "is damaged" in second.stdout and "rebuilding" in second.stdout
     assert second.stdout.strip().splitlines()[-1] == first.stdout.strip()
     assert cache_file.stat().st_size > 100
@@ -302,8 +347,21 @@ def test_overwrite_replaces_the_old_run_completely(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale_from_last_week.ipynb").write_text("{}")
-    result = cli("reproduce", "--quick", "--only", "accuracy", "--epochs", "1", "--models", "simple_rnn",
-                 "--out", str(out), "--overwrite", tmp_path=tmp_path, timeout=300)
+    result = cli(
+        "reproduce",
+        "--quick",
+        "--only",
+        "accuracy",
+        "--epochs",
+        "1",
+        "--models",
+        "simple_rnn",
+        "--out",
+        str(out),
+        "--overwrite",
+        tmp_path=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert not (out / "stale_from_last_week.ipynb").exists()  # the runs are not mixed
     assert [r["model"] for r in json.loads((out / "results.json").read_text())["runs"]] == ["simple_rnn"]

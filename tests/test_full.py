@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-ARCHIVE = Path(os.environ.get("CHAPTER12_FULL_DATA", Path(__file__).resolve().parents[2] / "shared/data/aclImdb_v1_labeled.tar.gz"))
+ARCHIVE = Path(
+    os.environ.get("CHAPTER12_FULL_DATA", Path(__file__).resolve().parents[2] / "shared/data/aclImdb_v1_labeled.tar.gz")
+)
 
 
 @pytest.mark.full

@@ -26,13 +26,23 @@ def run_limited(limit: int, *args: str, cwd: Path, env: dict | None = None) -> s
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     full_env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"} | (env or {})
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=300, preexec_fn=limit_file_size)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit_file_size,
+    )
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def no_partials(folder: Path) -> list[Path]:
@@ -54,16 +64,28 @@ def earlier_run(tmp_path_factory, quick_run):
 
     folder = tmp_path_factory.mktemp("disk")
     shutil.copytree(quick_run, folder / "run")
-    done = subprocess.run([sys.executable, "-m", "chapter12", "handouts", "run"], cwd=folder, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "chapter12", "handouts", "run"], cwd=folder, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return folder
 
 
 def test_reproduce_over_an_earlier_run_on_a_full_disk(earlier_run):
     before = digest(earlier_run / "run")
-    result = run_limited(4000, "-m", "chapter12", "reproduce", "--quick", "--only", "maths", "--out", "run",
-                         "--overwrite", cwd=earlier_run)
+    result = run_limited(
+        4000,
+        "-m",
+        "chapter12",
+        "reproduce",
+        "--quick",
+        "--only",
+        "maths",
+        "--out",
+        "run",
+        "--overwrite",
+        cwd=earlier_run,
+    )
     line = one_error_line(result)
     assert "could not write rnn_lstm_maths.ipynb" in line and "Nothing was changed" in line
     assert digest(earlier_run / "run") == before
@@ -112,8 +134,13 @@ def test_results_that_cannot_be_written_keep_the_earlier_run(tmp_path, monkeypat
 
     def fake_notebook(job, folder, kernel_name, progress=None, km=None):
         (folder / job.name).write_text("{}")
-        return {"name": job.name, "path": str(folder / job.name), "parameters": job.parameters, "status": "ok",
-                "seconds": 0.0}
+        return {
+            "name": job.name,
+            "path": str(folder / job.name),
+            "parameters": job.parameters,
+            "status": "ok",
+            "seconds": 0.0,
+        }
 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -125,7 +152,9 @@ def test_results_that_cannot_be_written_keep_the_earlier_run(tmp_path, monkeypat
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2
     assert "Traceback" not in "\n".join(err) and not [line for line in err if line.startswith("error:")][1:]
-    assert err[-1:] == ["error: could not write results.json (No space left on device); free some space or choose "
-                   "another --out. Nothing was changed in the output folder"]
+    assert err[-1:] == [
+        "error: could not write results.json (No space left on device); free some space or choose "
+        "another --out. Nothing was changed in the output folder"
+    ]
     assert digest(earlier) == before
     assert no_partials(tmp_path) == []

@@ -135,23 +135,82 @@ def _started(options, config, source):
 
 
 # Places a path value may point at, made once in a folder of their own.
-PLACES = ["archive", "npz", "a_file", "empty_folder", "folder_with_files", "missing", "missing/deeper", "a_file/below",
-          "run", "saved_run", "review", "binary", "results", "results_damaged", "results_other_version"]
+PLACES = [
+    "archive",
+    "npz",
+    "a_file",
+    "empty_folder",
+    "folder_with_files",
+    "missing",
+    "missing/deeper",
+    "a_file/below",
+    "run",
+    "saved_run",
+    "review",
+    "binary",
+    "results",
+    "results_damaged",
+    "results_other_version",
+]
 FLAGS = {  # the flags that take values, per command
-    "reproduce": ["--seeds", "--epochs", "--batch-size", "--models", "--only", "--backend", "--repeats",
-                  "--vocabulary", "--data", "--out"],
+    "reproduce": [
+        "--seeds",
+        "--epochs",
+        "--batch-size",
+        "--models",
+        "--only",
+        "--backend",
+        "--repeats",
+        "--vocabulary",
+        "--data",
+        "--out",
+    ],
     "time": ["--backends", "--data", "--vocabulary", "--variants", "--epochs", "--repeats", "--batch-size", "--json"],
     "handouts": ["--out"],
-    "sweep": ["--seeds", "--epochs", "--batch-size", "--models", "--maxlen", "--num-words", "--units",
-              "--recurrent-dropout", "--backend", "--vocabulary", "--data", "--out", "--grid", "--workers",
-              "--threads-per-worker"],
-    "train": ["--model", "--seed", "--maxlen", "--num-words", "--units", "--recurrent-dropout", "--backend", "--epochs",
-              "--batch-size", "--data", "--vocabulary", "--threads", "--json"],
+    "sweep": [
+        "--seeds",
+        "--epochs",
+        "--batch-size",
+        "--models",
+        "--maxlen",
+        "--num-words",
+        "--units",
+        "--recurrent-dropout",
+        "--backend",
+        "--vocabulary",
+        "--data",
+        "--out",
+        "--grid",
+        "--workers",
+        "--threads-per-worker",
+    ],
+    "train": [
+        "--model",
+        "--seed",
+        "--maxlen",
+        "--num-words",
+        "--units",
+        "--recurrent-dropout",
+        "--backend",
+        "--epochs",
+        "--batch-size",
+        "--data",
+        "--vocabulary",
+        "--threads",
+        "--json",
+    ],
     "predict": ["--file"],
     "report": ["--out"],
 }
-SWITCHES = {"reproduce": ["--quick", "--overwrite", "--verbose"], "time": ["--quick"], "handouts": ["--hide-code", "--answers"],
-            "sweep": ["--quick", "--overwrite", "--dry-run"], "train": ["--quick"], "predict": [], "report": ["--notebook"]}
+SWITCHES = {
+    "reproduce": ["--quick", "--overwrite", "--verbose"],
+    "time": ["--quick"],
+    "handouts": ["--hide-code", "--answers"],
+    "sweep": ["--quick", "--overwrite", "--dry-run"],
+    "train": ["--quick"],
+    "predict": [],
+    "report": ["--notebook"],
+}
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 junk = st.one_of(
@@ -159,8 +218,10 @@ junk = st.one_of(
     st.sampled_from(["0", "-1", "4294967296", "1e3", "1.5", "nan", "", " ", "-", "--", "None"]),
     text,
 )
-edges = st.one_of(st.sampled_from(["-1", "0", "1", "4294967295", "4294967296", "-4294967296", str(2**63), str(-(2**63))]),
-                  st.integers(min_value=-(2**40), max_value=2**40).map(str))
+edges = st.one_of(
+    st.sampled_from(["-1", "0", "1", "4294967295", "4294967296", "-4294967296", str(2**63), str(-(2**63))]),
+    st.integers(min_value=-(2**40), max_value=2**40).map(str),
+)
 place = st.sampled_from(PLACES).map(lambda p: f"@{p}")  # replaced by the real path in the test
 # Plausible values for each flag, mixed with junk: most examples get past the parser, so the checks
 # after it (ranges, paths, data, combinations) are what the test exercises.
@@ -190,8 +251,17 @@ GOOD = {
     "--threads": st.sampled_from(["0", "1", "2"]),
     "--file": st.one_of(place, st.just("@review")),
 }
-MANY = {"--seeds", "--models", "--only", "--backends", "--variants", "--maxlen", "--num-words", "--units",
-        "--recurrent-dropout"}  # flags that take several values (train's take one)
+MANY = {
+    "--seeds",
+    "--models",
+    "--only",
+    "--backends",
+    "--variants",
+    "--maxlen",
+    "--num-words",
+    "--units",
+    "--recurrent-dropout",
+}  # flags that take several values (train's take one)
 
 
 @st.composite
@@ -208,7 +278,9 @@ def flag_use(draw, command):
 def command_line(draw):
     """(command, [(flag, values)], switches, positional): a whole command line, drawn. `predict`'s positional
     is (RUN_DIR, the review or None, what standard input holds)."""
-    command = draw(st.sampled_from(["reproduce", "reproduce", "time", "handouts", "sweep", "train", "predict", "report"]))
+    command = draw(
+        st.sampled_from(["reproduce", "reproduce", "time", "handouts", "sweep", "train", "predict", "report"])
+    )
     flags = draw(st.lists(flag_use(command), max_size=3))
     switches = draw(st.lists(st.sampled_from(SWITCHES[command]), max_size=2)) if SWITCHES[command] else []
     positional = None
@@ -219,8 +291,11 @@ def command_line(draw):
     elif command == "predict":
         review = st.one_of(st.none(), st.none(), st.sampled_from(["w01x w02x w03x", "a great film", "", "   "]), junk)
         stdin = st.sampled_from(["w01x w02x", "", "\x00\x01", "line\nbreak w03x"])
-        positional = (draw(st.one_of(st.just("@saved_run"), st.just("@saved_run"), place, junk)), draw(review),
-                      draw(stdin))
+        positional = (
+            draw(st.one_of(st.just("@saved_run"), st.just("@saved_run"), place, junk)),
+            draw(review),
+            draw(stdin),
+        )
     return command, flags, switches, positional
 
 
@@ -243,15 +318,25 @@ def places(tmp_path_factory):
     paths["a_file/below"] = paths["a_file"] / "below"
     paths["run"] = base / "run"  # what a reproduce run leaves: one executed notebook
     paths["run"].mkdir()
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text="1\n")], execution_count=1)])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")], execution_count=1
+            )
+        ]
+    )
     nbformat.write(notebook, paths["run"] / "sentiment_accuracy.ipynb")
-    paths["saved_run"] = base / "saved_run"  # what the accuracy notebook keeps: a model (never loaded here), its encoding
+    paths["saved_run"] = (
+        base / "saved_run"
+    )  # what the accuracy notebook keeps: a model (never loaded here), its encoding
     models = paths["saved_run"] / "models"
     models.mkdir(parents=True)
     (models / "lstm-seed0.keras").write_bytes(b"a model")
-    save_encoding(models, Encoding(vocabulary="keras", num_words=20, maxlen=10),
-                  {word: rank for rank, word in enumerate(WORDS, start=1)})
+    save_encoding(
+        models,
+        Encoding(vocabulary="keras", num_words=20, maxlen=10),
+        {word: rank for rank, word in enumerate(WORDS, start=1)},
+    )
     paths["review"] = base / "review.txt"
     paths["review"].write_text("w01x w02x w03x\n", encoding="utf-8")
     paths["binary"] = base / "review.bin"
@@ -324,17 +409,21 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as cache:
         before = _listing(base, Path(work))
         stdout, stderr = io.StringIO(), io.StringIO()
-        with mock.patch.dict(os.environ, {"CHAPTER12_CACHE": cache}), _inside(work), \
-                mock.patch.object(reproduce_module, "_jobs", side_effect=_started), \
-                mock.patch.object(timing_module, "measure_backend", side_effect=_time_started), \
-                mock.patch.object(handouts_module, "_exporter", side_effect=_handouts_started), \
-                mock.patch.object(sweep_module, "connect", side_effect=_sweep_started), \
-                mock.patch.object(cell_module, "train_here", side_effect=_train_started), \
-                mock.patch.object(predict_module, "load_models", side_effect=_predict_started), \
-                mock.patch.object(report_module, "save_sweep_figures", side_effect=_report_started), \
-                mock.patch.object(sys, "stdin", io.StringIO(stdin_text)), \
-                mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in), \
-                contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with (
+            mock.patch.dict(os.environ, {"CHAPTER12_CACHE": cache}),
+            _inside(work),
+            mock.patch.object(reproduce_module, "_jobs", side_effect=_started),
+            mock.patch.object(timing_module, "measure_backend", side_effect=_time_started),
+            mock.patch.object(handouts_module, "_exporter", side_effect=_handouts_started),
+            mock.patch.object(sweep_module, "connect", side_effect=_sweep_started),
+            mock.patch.object(cell_module, "train_here", side_effect=_train_started),
+            mock.patch.object(predict_module, "load_models", side_effect=_predict_started),
+            mock.patch.object(report_module, "save_sweep_figures", side_effect=_report_started),
+            mock.patch.object(sys, "stdin", io.StringIO(stdin_text)),
+            mock.patch.object(KerasDownload, "raw", lambda self: keras_stand_in),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
             os.environ.pop("CHAPTER12_DATA", None)
             try:
                 status = main(argv)
@@ -344,8 +433,16 @@ def test_command_line_starts_or_refuses_in_one_line(places, line, out_given):
                 status = e.code
         after = _listing(base, Path(work))
     err = stderr.getvalue()
-    event(f"{command}: " + ("started" if status == "started" else err.split(";")[0].split(":")[1].strip()[:30]
-                              if ":" in err else str(status)))
+    event(
+        f"{command}: "
+        + (
+            "started"
+            if status == "started"
+            else err.split(";")[0].split(":")[1].strip()[:30]
+            if ":" in err
+            else str(status)
+        )
+    )
     assert "Traceback" not in err, (argv, err)
     assert after == before, (argv, sorted(after ^ before))  # nothing created, nothing removed
     if status == "started" or (status == 0 and "--dry-run" in switches):

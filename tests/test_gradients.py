@@ -1,4 +1,5 @@
-"""Tests for chapter12.teaching.gradients, checked against finite differences of the NumPy RNN (as micrograd checks torch)."""
+"""Tests for chapter12.teaching.gradients, checked against finite differences of the NumPy RNN (as micrograd checks
+torch)."""
 
 import os
 
@@ -157,11 +158,13 @@ def test_input_gradient_norms_rejects_bad_input():
     embedded = keras.Sequential([keras.layers.Embedding(10, 2), keras.layers.SimpleRNN(2)])
     with pytest.raises(Chapter12Error, match="cannot run"):
         input_gradient_norms(embedded, x)
-    rounded = keras.Sequential([  # integer inputs, as an Embedding takes them, carry no gradient
-        keras.Input((4, 2)),
-        keras.layers.Lambda(lambda t: keras.ops.cast(keras.ops.cast(t, "int32"), "float32")),
-        keras.layers.SimpleRNN(2),
-    ])
+    rounded = keras.Sequential(
+        [  # integer inputs, as an Embedding takes them, carry no gradient
+            keras.Input((4, 2)),
+            keras.layers.Lambda(lambda t: keras.ops.cast(keras.ops.cast(t, "int32"), "float32")),
+            keras.layers.SimpleRNN(2),
+        ]
+    )
     with pytest.raises(Chapter12Error, match="differentiable"):
         input_gradient_norms(rounded, x)
 

@@ -1,4 +1,5 @@
-"""Tests for chapter12.report.handouts on a tiny notebook executed here, and in a real (headless) browser when one is installed."""
+"""Tests for chapter12.report.handouts on a tiny notebook executed here, and in a real (headless) browser when one
+is installed."""
 
 import json
 import os
@@ -27,16 +28,22 @@ BACKEND_LOG = "I0000 00:00:1795677447.490521   21828 port.cc:153] oneDNN custom 
 
 # Two cells: small for test speed. The bars are pure red so a screenshot can find the figure.
 TINY_CELLS = [
-    ("markdown", "# A tiny handout\n\nThe state $a^{\\langle t \\rangle}$ is carried over.\n\n"
-                 "$$\\hat{y}^{\\langle t \\rangle} = \\sigma(W_{ya}\\, a^{\\langle t \\rangle} + b_y)$$"),
-    ("code", f"# {CODE_MARKER}\nimport sys\n"
-             # The log line is glued together at run time so that only the output, not the code, holds it.
-             f"print('{BACKEND_LOG[:40]}' + '{BACKEND_LOG[40:]}', file=sys.stderr)\n"
-             f"print('{WARNING_MARKER}', file=sys.stderr)\n"
-             "import matplotlib.pyplot as plt\n"
-             "fig, ax = plt.subplots(figsize=(6, 4))\n"
-             "ax.bar([0, 1, 2], [1, 2, 3], color='red')\n"
-             f"plt.show()\nprint('{PRINT_MARKER}')"),
+    (
+        "markdown",
+        "# A tiny handout\n\nThe state $a^{\\langle t \\rangle}$ is carried over.\n\n"
+        "$$\\hat{y}^{\\langle t \\rangle} = \\sigma(W_{ya}\\, a^{\\langle t \\rangle} + b_y)$$",
+    ),
+    (
+        "code",
+        f"# {CODE_MARKER}\nimport sys\n"
+        # The log line is glued together at run time so that only the output, not the code, holds it.
+        f"print('{BACKEND_LOG[:40]}' + '{BACKEND_LOG[40:]}', file=sys.stderr)\n"
+        f"print('{WARNING_MARKER}', file=sys.stderr)\n"
+        "import matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots(figsize=(6, 4))\n"
+        "ax.bar([0, 1, 2], [1, 2, 3], color='red')\n"
+        f"plt.show()\nprint('{PRINT_MARKER}')",
+    ),
     ("code", "from chapter12.report.prose import say\nsay('computed-marker: the gate $\\\\Gamma_f$ is ' + str(0.5))"),
     ("answers", "<details><summary>Answers</summary>\n\nanswer-marker\n</details>"),
 ]
@@ -47,10 +54,12 @@ def executed_notebook():
     """The tiny notebook, executed once by a kernel running this interpreter."""
     from nbclient import NotebookClient
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
-        for kind, source in TINY_CELLS
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+            for kind, source in TINY_CELLS
+        ]
+    )
     nb.cells[-1].metadata["tags"] = ["answers"]
     with current_interpreter_kernel() as kernel:
         NotebookClient(nb, kernel_name=kernel, timeout=120).execute()
@@ -108,7 +117,9 @@ def test_hide_code_keeps_prose_and_outputs_only(tmp_path, executed_notebook):
 def test_index_links_pages_and_shows_summary_figures_and_failures(tmp_path, executed_notebook):
     run = _run_dir(tmp_path, executed_notebook)
     nbformat.write(executed_notebook, run / "second.ipynb")
-    (run / "summary.md").write_text("# Summary\n\n| model | accuracy |\n|---|---|\n| lstm | 0.8441 |\n", encoding="utf-8")
+    (run / "summary.md").write_text(
+        "# Summary\n\n| model | accuracy |\n|---|---|\n| lstm | 0.8441 |\n", encoding="utf-8"
+    )
     (run / "figures").mkdir()
     matplotlib.image.imsave(run / "figures" / "test_accuracy.png", np.zeros((4, 4, 3)))
     (run / "results.json").write_text(json.dumps({"notebooks": [{"name": "second.ipynb", "status": "failed"}]}))
@@ -184,13 +195,24 @@ def test_every_formula_of_the_chapter_notebooks_can_be_drawn(name):
 
 def test_handout_renders_in_headless_chromium(tmp_path, executed_notebook):
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (on Debian: apt-get install chromium), so no browser can render the page")
+        pytest.skip(
+            f"{CHROMIUM} is not installed (on Debian: apt-get install chromium), so no browser can render the page"
+        )
     page = make_handouts(_run_dir(tmp_path, executed_notebook))[0]
     shot = tmp_path / "shot.png"
     command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1000,1400",
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1000,1400",
         page.resolve().as_uri(),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -215,8 +237,9 @@ def test_pdf_handouts_are_a4_and_show_the_figure(tmp_path, executed_notebook):
     assert pdf in written and (tmp_path / "print" / "index.pdf") in written
     assert pdf.read_bytes().startswith(b"%PDF")
     assert not list((tmp_path / "print").glob("*.part"))
-    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True,
-                   timeout=120)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True, timeout=120
+    )
     (png,) = tmp_path.glob("page-*.png")
     pixels = matplotlib.image.imread(png)[..., :3]
     height, width = pixels.shape[:2]
@@ -228,8 +251,13 @@ def test_pdf_handouts_are_a4_and_show_the_figure(tmp_path, executed_notebook):
 def test_pdf_without_chromium_is_one_error_line_and_writes_nothing(tmp_path, executed_notebook):
     run = _run_dir(tmp_path, executed_notebook)
     env = dict(os.environ, CHAPTER12_CHROMIUM=str(tmp_path / "no-chromium-here"))
-    result = subprocess.run([sys.executable, "-m", "chapter12", "handouts", str(run), "--pdf"], capture_output=True,
-                            text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "chapter12", "handouts", str(run), "--pdf"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "CHAPTER12_CHROMIUM" in lines[0], result.stderr

@@ -50,8 +50,10 @@ def _why_it_did_not_end(proc, seen: set[int], printed) -> str:
             stacks, _ = proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             stacks = "(no stacks: it did not answer SIGABRT either)"
-    return (f"the output did not end 120 s after Ctrl-C; printed after it: {printed[-500:]!r}; still alive: {alive}; "
-            f"where the run waits:\n{stacks[-3000:]}")
+    return (
+        f"the output did not end 120 s after Ctrl-C; printed after it: {printed[-500:]!r}; still alive: {alive}; "
+        f"where the run waits:\n{stacks[-3000:]}"
+    )
 
 
 _SLOW_WRITES = """
@@ -92,9 +94,15 @@ def test_ctrl_c(tmp_path, moment, name):
     # While the results are written, each file waits before it is moved into place, so the signal surely
     # finds the run writing (a run that had finished would prove nothing).
     launch = _SLOW_WRITES if moment == "writing results" else ""
-    proc = subprocess.Popen([sys.executable, "-c", launch + f"from chapter12.run.cli import console; console({argv!r})"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launch + f"from chapter12.run.cli import console; console({argv!r})"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     run = psutil.Process(proc.pid)
     seen, lines = set(), []
     try:
@@ -167,8 +175,13 @@ print("still running", flush=True)
 def test_kernel_ends_with_its_parent(tmp_path):
     script = tmp_path / "orphan.py"
     script.write_text(_ORPHAN)
-    done = subprocess.run([sys.executable, str(script), str(tmp_path / "kernel.json"), "60"], capture_output=True,
-                          text=True, timeout=120, cwd=os.getcwd())
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "kernel.json"), "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.getcwd(),
+    )
     assert done.stdout.strip() == "ended", done.stdout + done.stderr
 
 

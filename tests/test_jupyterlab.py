@@ -30,8 +30,15 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 NOTEBOOK = "sentiment_accuracy.ipynb"
 # As Chromium is started by the probe of these machines: no sandbox as root, and no background
 # connections that this machine's closed network would refuse.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -73,10 +80,25 @@ def jupyterlab(tmp_path):
         "CHAPTER12_CACHE": str(tmp_path / "cache"),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "jupyterlab.log", "w"), start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "jupyterlab.log", "w"),
+        start_new_session=True,
+    )
     try:
         _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
         yield f"http://127.0.0.1:{port}/lab?token={token}"
@@ -95,8 +117,11 @@ def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
     import nbformat
 
-    parameters = next(c for c in nbformat.read(notebooks_dir() / NOTEBOOK, as_version=4).cells
-                      if "parameters" in c.metadata.get("tags", []))
+    parameters = next(
+        c
+        for c in nbformat.read(notebooks_dir() / NOTEBOOK, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )
     assert "quick = False" in parameters.source
     typed = parameters.source.replace("quick = False", "quick = True")
 
@@ -119,10 +144,14 @@ def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
             # Done when every code cell shows its execution count, or as soon as one fails.
             page.wait_for_function(
                 """() => {
-                    if (document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')) return true;
+                    const error = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]';
+                    if (document.querySelector(error)) return true;
                     const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
                     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                }""", timeout=900_000, polling=1000)
+                }""",
+                timeout=900_000,
+                polling=1000,
+            )
             errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
             error_text = errors.first.inner_text() if errors.count() else ""
             figures = page.locator(".jp-Notebook .jp-RenderedImage img")

@@ -61,7 +61,8 @@ def test_shipped_word_index_is_keras_word_index():
 @needs_sample
 def test_rebuilt_arrays_equal_keras_load_data_at_num_words_500(cache_folder):
     (x_train, y_train), (x_test, y_test) = keras_steps(
-        load_raw(ARCHIVE), num_words=500, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2, index_from=3)
+        load_raw(ARCHIVE), num_words=500, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2, index_from=3
+    )
     with np.load(KERAS_SAMPLE, allow_pickle=False) as f:
         truth = {k: f[k] for k in f.files}
     assert (len(x_train), len(x_test)) == (25000, 25000)

@@ -36,8 +36,10 @@ def import_graph(trees=None) -> dict[str, set[str]]:
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 # `from chapter12.imdb import words` names the module chapter12.imdb.words
-                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
-                           for a in node.names]
+                targets = [
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                    for a in node.names
+                ]
             else:
                 continue
             edges |= {t for t in targets if t in MODULES and t != name}
@@ -55,7 +57,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:

@@ -26,15 +26,21 @@ SWEEP_FULL = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "s
 
 
 def _estimate(model="lstm", **changes):
-    settings = dict(maxlen=BOOK.maxlen, num_words=BOOK.num_words, units=BOOK.units, batch_size=BOOK.batch_size,
-                    **FULL) | changes
+    settings = (
+        dict(maxlen=BOOK.maxlen, num_words=BOOK.num_words, units=BOOK.units, batch_size=BOOK.batch_size, **FULL)
+        | changes
+    )
     return cell_memory(model, **settings)
 
 
 @pytest.mark.parametrize("model", MODEL_KINDS)
 def test_the_estimate_grows_with_maxlen_units_num_words_and_the_data(model):
-    for setting, values in (("maxlen", (25, 100, 400, 10**8)), ("units", (16, 64, 256)),
-                            ("num_words", (500, 2500, 10_000)), ("n_train", (4_000, 25_000))):
+    for setting, values in (
+        ("maxlen", (25, 100, 400, 10**8)),
+        ("units", (16, 64, 256)),
+        ("num_words", (500, 2500, 10_000)),
+        ("n_train", (4_000, 25_000)),
+    ):
         estimates = [_estimate(model, **{setting: v}) for v in values]
         assert estimates == sorted(estimates) and len(set(estimates)) == len(estimates), (setting, estimates)
 
@@ -56,8 +62,11 @@ def test_the_weights_counted_are_those_of_the_chapters_models():
 def test_the_evaluation_batch_is_trains():
     # Read from train.py's source: importing it would start Keras, seconds for one number.
     tree = ast.parse((Path(chapter12.memory.__file__).parent / "train.py").read_text(encoding="utf-8"))
-    used = [node.value.value for node in tree.body if isinstance(node, ast.Assign)
-            and [getattr(t, "id", None) for t in node.targets] == ["EVALUATION_BATCH_SIZE"]]
+    used = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["EVALUATION_BATCH_SIZE"]
+    ]
     assert used == [chapter12.memory.EVALUATION_BATCH_SIZE]
 
 
@@ -85,12 +94,15 @@ def test_the_widest_axes_a_sweep_here_uses_fit_8_gib():
     assert check_memory(cells, batch_size=BOOK.batch_size, **FULL, available=8 * GIB) < 8 * GIB
 
 
-@pytest.mark.parametrize("changes, named", [
-    ({"maxlen": 10**8}, "maxlen 100000000 would need about "),
-    ({"units": 100_000}, "units 100000 would need about "),
-    ({"num_words": 10**12}, "num words 1000000000000 would need about "),
-    ({"batch_size": 10**9, "units": 1024}, "batch size 1000000000 would need about "),
-])
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"maxlen": 10**8}, "maxlen 100000000 would need about "),
+        ({"units": 100_000}, "units 100000 would need about "),
+        ({"num_words": 10**12}, "num words 1000000000000 would need about "),
+        ({"batch_size": 10**9, "units": 1024}, "batch size 1000000000 would need about "),
+    ],
+)
 def test_what_cannot_fit_is_refused_naming_the_setting_the_size_and_the_machine(changes, named):
     cell = {"model": "lstm", "maxlen": BOOK.maxlen, "num_words": BOOK.num_words, "units": BOOK.units}
     batch_size = changes.pop("batch_size", BOOK.batch_size)
@@ -110,8 +122,13 @@ def test_a_machine_too_small_for_the_books_settings_is_told_so():
 
 
 def test_sizes_are_written_in_binary_units_even_past_the_last():
-    assert [format_bytes(n) for n in (0, 1023, 1536, 8 * GIB, 3 * 1024**5)] == \
-        ["0 B", "1023 B", "1.5 KiB", "8.0 GiB", "3.0 PiB"]
+    assert [format_bytes(n) for n in (0, 1023, 1536, 8 * GIB, 3 * 1024**5)] == [
+        "0 B",
+        "1023 B",
+        "1.5 KiB",
+        "8.0 GiB",
+        "3.0 PiB",
+    ]
     assert format_bytes(10**400) == "over 1000 YiB"
 
 

@@ -139,7 +139,14 @@ def test_overrides_beat_the_config():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(units=0), dict(vocab_size=0), dict(embedding_dim=-1), dict(dropout=1.0), dict(recurrent_dropout=-0.1), dict(units=2.5)],
+    [
+        dict(units=0),
+        dict(vocab_size=0),
+        dict(embedding_dim=-1),
+        dict(dropout=1.0),
+        dict(recurrent_dropout=-0.1),
+        dict(units=2.5),
+    ],
 )
 def test_builders_reject_bad_sizes(kwargs):
     with pytest.raises(Chapter12Error):
@@ -149,12 +156,14 @@ def test_builders_reject_bad_sizes(kwargs):
 def _typed_by_hand(kind, dropout=0.2):
     """The book's model as its R code reads, typed in Python's Keras (as the accuracy notebook writes it)."""
     recurrent = keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN
-    return keras.Sequential([
-        keras.Input(shape=(100,), dtype="int32"),
-        keras.layers.Embedding(input_dim=2500, output_dim=128),
-        recurrent(units=64, dropout=dropout, recurrent_dropout=0.2),
-        keras.layers.Dense(units=1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(100,), dtype="int32"),
+            keras.layers.Embedding(input_dim=2500, output_dim=128),
+            recurrent(units=64, dropout=dropout, recurrent_dropout=0.2),
+            keras.layers.Dense(units=1, activation="sigmoid"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("kind", ["simple_rnn", "lstm"])

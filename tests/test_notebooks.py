@@ -31,8 +31,11 @@ def test_one_commented_parameters_cell(path):
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    assigned = [line.split("=")[0].strip() for line in tagged[0].source.splitlines()
-                if "=" in line and not line.lstrip().startswith("#")]
+    assigned = [
+        line.split("=")[0].strip()
+        for line in tagged[0].source.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    ]
     # papermill --help-notebook must see every parameter with its comment as help.
     inspected = papermill.inspect_notebook(str(path))
     assert list(inspected) == assigned
@@ -56,15 +59,26 @@ def test_each_notebook_states_computed_facts_and_ends_with_exercises_and_hidden_
 def test_accuracy_notebook_defaults_are_the_books():
     params = papermill.inspect_notebook(str(notebooks_dir() / NOTEBOOKS["accuracy"][0]))
     book = BookConfig()
-    for name in ("num_words", "maxlen", "embedding_dim", "units", "dropout", "recurrent_dropout",
-                 "batch_size", "epochs", "validation_split"):
+    for name in (
+        "num_words",
+        "maxlen",
+        "embedding_dim",
+        "units",
+        "dropout",
+        "recurrent_dropout",
+        "batch_size",
+        "epochs",
+        "validation_split",
+    ):
         assert float(params[name]["default"]) == getattr(book, name), name
 
 
 def test_reproduce_quick_writes_everything(quick_run):
     out = quick_run  # accuracy and maths, seeds 0 and 1, epochs=1 and batches of 256 (tests/conftest.py)
     results = json.loads((out / "results.json").read_text())
-    assert {(r["model"], r["seed"]) for r in results["runs"]} == {(m, s) for m in ("simple_rnn", "lstm") for s in (0, 1)}
+    assert {(r["model"], r["seed"]) for r in results["runs"]} == {
+        (m, s) for m in ("simple_rnn", "lstm") for s in (0, 1)
+    }
     for run in results["runs"]:
         assert len(run["history"]["val_accuracy"]) == len(run["epoch_seconds"]) == 1
         assert run["n_test"] == 2000 and run["n_train"] + run["n_val"] == 4000
@@ -111,8 +125,9 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
         return jobs
 
     monkeypatch.setattr(rep, "_jobs", bad_jobs)
-    status = reproduce(ReproduceOptions(out=out, quick=True, epochs=1, overwrite=True, only=["accuracy", "maths"]),
-                       log=lambda *a: None)
+    status = reproduce(
+        ReproduceOptions(out=out, quick=True, epochs=1, overwrite=True, only=["accuracy", "maths"]), log=lambda *a: None
+    )
     assert status == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     # One line that names the notebook, the failing cell and the last lines of its error.

@@ -41,18 +41,29 @@ def _printed(nb) -> str:
 
 def test_notebooks_are_registered_and_take_only_offered_parameters():
     offered = {"data_source", "quick", "models", "seeds", "epochs", "batch_size", "output_dir", "verbose"}
-    for name, expected in (("maths", {"output_dir"}), ("embeddings", {"data_source", "quick", "epochs", "batch_size",
-                                                                       "output_dir", "verbose"})):
+    for name, expected in (
+        ("maths", {"output_dir"}),
+        ("embeddings", {"data_source", "quick", "epochs", "batch_size", "output_dir", "verbose"}),
+    ):
         declared = papermill.inspect_notebook(str(notebooks_dir() / NOTEBOOKS[name][0]))
         assert set(declared) & offered == expected, name
 
 
 def test_maths_notebook_on_tiny_settings(tmp_path):
     # Short sequences, few units and steps: small for test speed; the effects show already.
-    results, nb = _execute("maths", tmp_path, {
-        "units": 4, "train_steps": 60, "seq_len": 30, "gradient_units": 8, "input_features": 8,
-        "n_sequences": 4, "input_scales": [1.0],
-    })
+    results, nb = _execute(
+        "maths",
+        tmp_path,
+        {
+            "units": 4,
+            "train_steps": 60,
+            "seq_len": 30,
+            "gradient_units": 8,
+            "input_features": 8,
+            "n_sequences": 4,
+            "input_scales": [1.0],
+        },
+    )
 
     for kind in ("simple_rnn", "lstm"):
         for name, diff in results["scratch_vs_keras"][kind].items():
@@ -77,8 +88,13 @@ def test_maths_notebook_on_tiny_settings(tmp_path):
 
 
 def _markdown_outputs(nb) -> str:
-    return "\n".join("".join(o["data"]["text/markdown"]) for c in nb.cells if c.cell_type == "code"
-                     for o in c.outputs if "text/markdown" in o.get("data", {}))
+    return "\n".join(
+        "".join(o["data"]["text/markdown"])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/markdown" in o.get("data", {})
+    )
 
 
 def _check_common(results, words):
@@ -91,11 +107,21 @@ def _check_common(results, words):
 
 
 def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path):
-    results, nb = _execute("embeddings", tmp_path, {
-        "quick": True, "epochs": 1, "batch_size": 256, "verbose": 0,  # one epoch on the sample: small for test speed
-        "words": ["excellent", "awful", "notawordatall"], "neighbours": 3, "glove_words": 40,
-        "positive_words": ["excellent", "great", "wonderful"], "negative_words": ["awful", "worst", "boring"],
-    })
+    results, nb = _execute(
+        "embeddings",
+        tmp_path,
+        {
+            "quick": True,
+            "epochs": 1,
+            "batch_size": 256,
+            "verbose": 0,  # one epoch on the sample: small for test speed
+            "words": ["excellent", "awful", "notawordatall"],
+            "neighbours": 3,
+            "glove_words": 40,
+            "positive_words": ["excellent", "great", "wonderful"],
+            "negative_words": ["awful", "worst", "boring"],
+        },
+    )
 
     _check_common(results, ["excellent", "awful"])
     said = "\n".join(computed_statements(nb))
@@ -113,11 +139,21 @@ def test_embeddings_notebook_with_the_users_own_vectors(tmp_path, tiny_npz):
     path = tmp_path / "mine.txt"  # a user's file in GloVe's format, one word outside the vocabulary
     path.write_text(f"{words[0]} 1 0 0 0\n{words[1]} 0 1 0 0\nnotawordatall 0 0 1 0\n", encoding="utf-8")
 
-    results, nb = _execute("embeddings", tmp_path, {
-        "data_source": str(tiny_npz), "quick": False, "epochs": 1, "verbose": 0,
-        "words": [*words, "notawordatall"], "neighbours": 3,
-        "positive_words": WORDS[:3], "negative_words": WORDS[3:6], "vectors_path": str(path),
-    })
+    results, nb = _execute(
+        "embeddings",
+        tmp_path,
+        {
+            "data_source": str(tiny_npz),
+            "quick": False,
+            "epochs": 1,
+            "verbose": 0,
+            "words": [*words, "notawordatall"],
+            "neighbours": 3,
+            "positive_words": WORDS[:3],
+            "negative_words": WORDS[3:6],
+            "vectors_path": str(path),
+        },
+    )
 
     _check_common(results, words)
     computed_statements(nb)

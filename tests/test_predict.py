@@ -27,8 +27,15 @@ def run(quick_run):
 
 def _cli(*args, stdin=None, cwd=None):
     env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
-    return subprocess.run([sys.executable, "-m", "chapter12", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "chapter12", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def _one_error(result):
@@ -148,8 +155,14 @@ def test_a_damaged_model_file_is_one_line(run, tmp_path):
 def _tiny_model(seed=0):
     # Small for test speed: 20 words, vectors of 4, 3 units, 6 positions.
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input(shape=(6,), dtype="int32"), keras.layers.Embedding(20, 4),
-                             keras.layers.SimpleRNN(3), keras.layers.Dense(1, activation="sigmoid")])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(6,), dtype="int32"),
+            keras.layers.Embedding(20, 4),
+            keras.layers.SimpleRNN(3),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 def test_embedding_gradient_equals_finite_differences():
@@ -208,10 +221,21 @@ def test_inside_notebook_reads_the_runs_models(run, tmp_path):
 
     filename, results_file = NOTEBOOKS["inside"]
     with current_interpreter_kernel() as kernel:
-        papermill.execute_notebook(str(notebooks_dir() / filename), str(tmp_path / filename), kernel_name=kernel,
-                                   parameters={"run_dir": str(run), "quick": True, "n_reviews": 20, "n_disagree": 1,
-                                               "interactive": False, "output_dir": str(tmp_path / "out")},
-                                   cwd=str(tmp_path), progress_bar=False)
+        papermill.execute_notebook(
+            str(notebooks_dir() / filename),
+            str(tmp_path / filename),
+            kernel_name=kernel,
+            parameters={
+                "run_dir": str(run),
+                "quick": True,
+                "n_reviews": 20,
+                "n_disagree": 1,
+                "interactive": False,
+                "output_dir": str(tmp_path / "out"),
+            },
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
     results = read_results(tmp_path / "out" / results_file)
     said = "\n".join(computed_statements(nbformat.read(tmp_path / filename, as_version=4)))
     reach = results["reach"]

@@ -38,14 +38,18 @@ def lock() -> dict[str, str]:
 
 def test_pyproject_declares_the_ranges_of_requirements_txt():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    declared = project["dependencies"] + [r for extra in ("test", "notebook") for r in
-                                          project["optional-dependencies"][extra]]
+    declared = project["dependencies"] + [
+        r for extra in ("test", "notebook") for r in project["optional-dependencies"][extra]
+    ]
     assert _ranges(declared) == requirements_txt()
 
 
 def test_environment_yml_declares_the_same_ranges():
-    lines = [line.strip()[2:] for line in (REPO / "environment.yml").read_text().splitlines()
-             if line.startswith("      - ") and "-e ." not in line]
+    lines = [
+        line.strip()[2:]
+        for line in (REPO / "environment.yml").read_text().splitlines()
+        if line.startswith("      - ") and "-e ." not in line
+    ]
     assert _ranges(lines) == requirements_txt()
 
 

@@ -15,13 +15,27 @@ from chapter12.report.results import mean_sd, summarize_runs, summary_markdown
 
 def fake_run(model, seed, accuracy, loss=0.5, epochs=3):
     return {
-        "model": model, "seed": seed, "test_accuracy": accuracy, "test_loss": loss,
-        "history": {k: [0.5 + 0.01 * i for i in range(epochs)] for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
-        "epoch_seconds": [1.0] * epochs, "n_train": 80, "n_val": 20, "n_test": 50, "data_source": "test data",
+        "model": model,
+        "seed": seed,
+        "test_accuracy": accuracy,
+        "test_loss": loss,
+        "history": {
+            k: [0.5 + 0.01 * i for i in range(epochs)] for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+        },
+        "epoch_seconds": [1.0] * epochs,
+        "n_train": 80,
+        "n_val": 20,
+        "n_test": 50,
+        "data_source": "test data",
     }
 
 
-RUNS = [fake_run("simple_rnn", 0, 0.70), fake_run("simple_rnn", 1, 0.74), fake_run("lstm", 0, 0.84), fake_run("lstm", 1, 0.86)]
+RUNS = [
+    fake_run("simple_rnn", 0, 0.70),
+    fake_run("simple_rnn", 1, 0.74),
+    fake_run("lstm", 0, 0.84),
+    fake_run("lstm", 1, 0.86),
+]
 
 
 def test_mean_sd_is_the_sample_standard_deviation():
@@ -46,16 +60,29 @@ def test_markdown_puts_book_beside_reproduced():
 
 
 def test_markdown_marks_failed_notebooks():
-    text = summary_markdown({"runs": [], "summary": {}, "notebooks": [
-        {"name": "x.ipynb", "status": "failed", "error": "cell 3: ValueError: bad", "path": "/o/x.ipynb"}]})
+    text = summary_markdown(
+        {
+            "runs": [],
+            "summary": {},
+            "notebooks": [
+                {"name": "x.ipynb", "status": "failed", "error": "cell 3: ValueError: bad", "path": "/o/x.ipynb"}
+            ],
+        }
+    )
     assert "**FAILED: x.ipynb** (cell 3: ValueError: bad)" in text and "(no runs finished)" in text
 
 
 def test_accuracy_bars_show_means_and_the_book():
     fig = plot_test_accuracy(RUNS)
     heights = sorted(round(p.get_height(), 4) for p in fig.axes[0].patches)
-    expected = sorted([0.72, 0.85, round(BOOK_RESULTS["simple_rnn"]["test_accuracy"], 4),
-                       round(BOOK_RESULTS["lstm"]["test_accuracy"], 4)])
+    expected = sorted(
+        [
+            0.72,
+            0.85,
+            round(BOOK_RESULTS["simple_rnn"]["test_accuracy"], 4),
+            round(BOOK_RESULTS["lstm"]["test_accuracy"], 4),
+        ]
+    )
     assert heights == expected
 
 

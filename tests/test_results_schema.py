@@ -35,17 +35,44 @@ COMMITTED = sorted((Path(__file__).parents[1] / "benchmarks" / "results").rglob(
 
 def finished(cell) -> dict:
     """The line the engine writes for a cell that trained (2 epochs on the sample)."""
-    result = {"test_accuracy": 0.81, "test_loss": 0.43, "epoch_seconds": [3.2, 2.9],
-              "history": {"accuracy": [0.7, 0.8], "loss": [0.6, 0.45]}, "n_train": 3200, "n_val": 800, "n_test": 2000,
-              "seconds": {"start": 1.0, "data": 0.5, "train_and_test": 6.0, "total": 7.5}, "backend": "tensorflow"}
-    return _record(cell, {"status": "ok", "worker": "tcp://127.0.0.1:4000", "threads": 1, "seconds": 8.25,
-                          "log": "logs/a.log", "result": result})
+    result = {
+        "test_accuracy": 0.81,
+        "test_loss": 0.43,
+        "epoch_seconds": [3.2, 2.9],
+        "history": {"accuracy": [0.7, 0.8], "loss": [0.6, 0.45]},
+        "n_train": 3200,
+        "n_val": 800,
+        "n_test": 2000,
+        "seconds": {"start": 1.0, "data": 0.5, "train_and_test": 6.0, "total": 7.5},
+        "backend": "tensorflow",
+    }
+    return _record(
+        cell,
+        {
+            "status": "ok",
+            "worker": "tcp://127.0.0.1:4000",
+            "threads": 1,
+            "seconds": 8.25,
+            "log": "logs/a.log",
+            "result": result,
+        },
+    )
 
 
 def failed(cell) -> dict:
     """The line the engine writes for a cell whose training process failed."""
-    return _record(cell, {"status": "failed", "worker": "tcp://127.0.0.1:4000", "threads": 1, "seconds": 1.5,
-                          "log": "logs/b.log", "error": "boom", "log_tail": ["error: boom"]})
+    return _record(
+        cell,
+        {
+            "status": "failed",
+            "worker": "tcp://127.0.0.1:4000",
+            "threads": 1,
+            "seconds": 1.5,
+            "log": "logs/b.log",
+            "error": "boom",
+            "log_tail": ["error: boom"],
+        },
+    )
 
 
 def good_lines() -> list:
@@ -100,6 +127,7 @@ def _set(field, value):
             del where[name]
         else:
             where[name] = value
+
     return edit
 
 
@@ -183,8 +211,10 @@ def test_the_error_says_what_to_do_and_counts_blank_lines(tmp_path, capsys):
     lines.insert(1, "")
     path = write(tmp_path / "results.jsonl", lines)
     status, err = report(capsys, path, tmp_path)  # --out beside the results: nothing new there either
-    assert status == 2 and err == [f"error: {path}, line 4: test_accuracy missing; the file was edited or damaged; "
-                                   "fix or delete that line, or run the sweep again to redo its cell"]
+    assert status == 2 and err == [
+        f"error: {path}, line 4: test_accuracy missing; the file was edited or damaged; "
+        "fix or delete that line, or run the sweep again to redo its cell"
+    ]
     assert [p.name for p in tmp_path.iterdir()] == ["results.jsonl"]
 
 
@@ -201,7 +231,8 @@ def test_a_resumed_sweep_skips_damaged_lines_with_a_note_and_takes_them_out(tmp_
     assert done_keys(path, SETTINGS.to_dict()) == {CELLS[0].key}  # the damaged cell runs again
     assert capsys.readouterr().err.splitlines() == [
         f"note: skipped 2 damaged lines of {path} (lines 3, 4; line 3: test_accuracy missing); the sweep takes "
-        "them out of the file and runs their cells again"]
+        "them out of the file and runs their cells again"
+    ]
     head, records, damaged = scan_sweep(path)
     assert [n for n, _ in damaged] == [3, 4] and {r["key"] for r in records} == {CELLS[0].key, CELLS[2].key}
     start_file(path, SETTINGS.to_dict())  # as the sweep does before it appends
@@ -213,7 +244,10 @@ def test_a_resumed_sweep_skips_damaged_lines_with_a_note_and_takes_them_out(tmp_
 # ----------------------------------------------------------------------------- fuzzed files
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6),
     st.sampled_from(["", "ok", "failed", "lstm", "tensorflow", "\ud800", "\u2028", "日本語", "NaN", "0.5"]),
     st.lists(st.one_of(st.integers(-3, 3), st.floats(), st.lists(st.integers(), max_size=2)), max_size=3),
@@ -240,12 +274,17 @@ def edited(draw, record: dict) -> dict:
 def results_file(draw) -> bytes:
     """The bytes of a results file: a header and cell lines, each sound or edited, sometimes a raw line."""
     head = draw(st.one_of(*[st.just(header(SETTINGS.to_dict()))] * 3, edited(header(SETTINGS.to_dict()))))
-    cells = draw(st.lists(st.sampled_from(good_lines()[1:]).flatmap(
-        lambda r: st.one_of(st.just(r), edited(r))), max_size=4))
+    cells = draw(
+        st.lists(st.sampled_from(good_lines()[1:]).flatmap(lambda r: st.one_of(st.just(r), edited(r))), max_size=4)
+    )
     lines = [json.dumps(x) for x in [head, *cells]]
     if draw(st.integers(min_value=0, max_value=4)) == 0:  # a raw line somewhere
-        raw = draw(st.one_of(st.text(max_size=20, alphabet=st.characters(blacklist_categories=("Cs",))),
-                             st.sampled_from(["{}", "null", "NaN", '{"kind": "chapter12-sweep"}', "[" * 5000])))
+        raw = draw(
+            st.one_of(
+                st.text(max_size=20, alphabet=st.characters(blacklist_categories=("Cs",))),
+                st.sampled_from(["{}", "null", "NaN", '{"kind": "chapter12-sweep"}', "[" * 5000]),
+            )
+        )
         lines.insert(draw(st.integers(min_value=0, max_value=len(lines))), raw)
     data = "\n".join(lines).encode("utf-8") + draw(st.sampled_from([b"\n"] * 6 + [b"", b"\n\xff\xfe\n"]))
     return data

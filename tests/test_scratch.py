@@ -114,21 +114,19 @@ def test_sequence_loss_matches_keras_binary_crossentropy():
 
     assert got.shape == (batch,)
     np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
-    assert sequence_loss(
-        to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="sum"
-    ) == pytest.approx(expected.sum(), abs=1e-4)
-    assert sequence_loss(
-        to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="mean"
-    ) == pytest.approx(expected.mean(), abs=1e-5)
+    assert sequence_loss(to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="sum") == pytest.approx(
+        expected.sum(), abs=1e-4
+    )
+    assert sequence_loss(to_book_layout(y_hat_keras), to_book_layout(y_keras), reduce="mean") == pytest.approx(
+        expected.mean(), abs=1e-5
+    )
 
 
 def test_sequence_loss_clips_like_keras():
     # Certain, and certainly wrong, predictions: without the clip these would be log(0).
     y_hat = np.array([[[0.0, 1.0, 0.0, 1.0]]], dtype=np.float32)
     y = np.array([[[0.0, 1.0, 1.0, 0.0]]], dtype=np.float32)
-    expected = np.asarray(
-        keras.losses.binary_crossentropy(to_keras_layout(y), to_keras_layout(y_hat))
-    ).sum(axis=1)
+    expected = np.asarray(keras.losses.binary_crossentropy(to_keras_layout(y), to_keras_layout(y_hat))).sum(axis=1)
 
     got = sequence_loss(y_hat, y)
 
@@ -165,9 +163,7 @@ def test_lstm_gates_are_returned_and_combine_as_in_the_book():
 
 def test_rnn_cell_with_zero_weights_is_tanh_of_bias():
     b_a = np.array([[0.5], [-1.0]])
-    a_t, y_hat_t = rnn_cell_forward(
-        np.ones((3, 2)), np.ones((2, 2)), np.zeros((2, 2)), np.zeros((2, 3)), b_a
-    )
+    a_t, y_hat_t = rnn_cell_forward(np.ones((3, 2)), np.ones((2, 2)), np.zeros((2, 2)), np.zeros((2, 3)), b_a)
     np.testing.assert_allclose(a_t, np.tanh(np.repeat(b_a, 2, axis=1)))
     assert y_hat_t is None
 

@@ -27,20 +27,26 @@ from conftest import descendants, still_alive  # noqa: E402
 # ----------------------------------------------------------------------------- in this process
 
 
-@pytest.mark.parametrize("command, argv, kept", [
-    ("reproduce", ["reproduce", "--quick", "--out", "o"], "nothing was written to the output folder"),
-    ("sweep", ["sweep", "--quick", "--out", "o"], "the cells finished before are kept in --out"),
-    ("time", ["time", "--quick"], "nothing was written; run the same command again to measure"),
-    ("train", ["train", "--quick"], "nothing was written; run the same command again to train"),
-    ("handouts", ["handouts", "run"], "the pages written so far are complete"),
-    ("report", ["report", "results.jsonl"], "the files written so far are complete"),
-    ("predict", ["predict", "run", "good"], "no file was left half-written"),
-])
-@pytest.mark.parametrize("signum, how", [
-    (signal.SIGINT, "interrupted"),
-    (signal.SIGTERM, "stopped by SIGTERM"),
-    (signal.SIGHUP, "stopped by SIGHUP (the terminal was closed)"),
-])
+@pytest.mark.parametrize(
+    "command, argv, kept",
+    [
+        ("reproduce", ["reproduce", "--quick", "--out", "o"], "nothing was written to the output folder"),
+        ("sweep", ["sweep", "--quick", "--out", "o"], "the cells finished before are kept in --out"),
+        ("time", ["time", "--quick"], "nothing was written; run the same command again to measure"),
+        ("train", ["train", "--quick"], "nothing was written; run the same command again to train"),
+        ("handouts", ["handouts", "run"], "the pages written so far are complete"),
+        ("report", ["report", "results.jsonl"], "the files written so far are complete"),
+        ("predict", ["predict", "run", "good"], "no file was left half-written"),
+    ],
+)
+@pytest.mark.parametrize(
+    "signum, how",
+    [
+        (signal.SIGINT, "interrupted"),
+        (signal.SIGTERM, "stopped by SIGTERM"),
+        (signal.SIGHUP, "stopped by SIGHUP (the terminal was closed)"),
+    ],
+)
 def test_each_command_says_what_a_signal_left(monkeypatch, capsys, command, argv, kept, signum, how):
     def stopped(args):
         raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
@@ -136,9 +142,10 @@ def test_a_cell_stopped_on_its_worker_is_not_recorded_and_the_sweep_says_so(tmp_
     from chapter12.sweep.grid import Grid, Settings
     from chapter12.report.records import start_file
 
-    grid = Grid.from_values({"models": ["simple_rnn", "lstm"], "backend": "tensorflow"},
-                            Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1,
-                                     batch_size=128))
+    grid = Grid.from_values(
+        {"models": ["simple_rnn", "lstm"], "backend": "tensorflow"},
+        Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1, batch_size=128),
+    )
     cells = grid.cells()
     settings = grid.settings.to_dict()
     results = tmp_path / "results.jsonl"
@@ -148,13 +155,17 @@ def test_a_cell_stopped_on_its_worker_is_not_recorded_and_the_sweep_says_so(tmp_
         return {"key": key, "params": params, "status": "interrupted", "error": "stopped", "seconds": 1.0}
 
     monkeypatch.setattr(engine, "run_cell", stopped_cell)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         status = engine._run(client, cells, settings, tmp_path, results, len(cells), 0)
     assert status == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert errors == ["error: 2 of 2 cells were stopped on their workers by a signal and are not recorded; "
-                      "run the same command again to retry them"]
+    assert errors == [
+        "error: 2 of 2 cells were stopped on their workers by a signal and are not recorded; "
+        "run the same command again to retry them"
+    ]
     assert len(results.read_text().splitlines()) == 1  # the header alone
 
 
@@ -165,8 +176,15 @@ def test_a_result_the_schema_refuses_is_kept_as_a_failed_cell():
     from chapter12.sweep.grid import Grid, Settings
 
     cell = Grid.from_values({"models": ["lstm"], "backend": "tensorflow"}, Settings()).cells()[0]
-    result = {"test_accuracy": 0.5, "test_loss": float("nan"), "epoch_seconds": [1.0], "history": {"loss": [0.7]},
-              "n_train": 8, "n_val": 2, "n_test": 10}
+    result = {
+        "test_accuracy": 0.5,
+        "test_loss": float("nan"),
+        "epoch_seconds": [1.0],
+        "history": {"loss": [0.7]},
+        "n_train": 8,
+        "n_val": 2,
+        "n_test": 10,
+    }
     record = engine._record(cell, {"status": "ok", "result": result, "seconds": 2.0, "worker": "w"})
     assert record["status"] == "failed" and "test_loss" in record["error"]
     assert cell_problem(record) is None
@@ -213,9 +231,15 @@ def _stop_when(proc, ready, signum: int, to_group: bool, timeout: float = 300) -
 
 
 def _start(args, cwd, log: Path):
-    return subprocess.Popen([sys.executable, "-m", "chapter12", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "chapter12", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
 
 
 # SIGTERM as `kill PID` sends it (to the client alone); SIGHUP as a closed terminal does (to every process of the
@@ -225,15 +249,35 @@ def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name,
     signum = getattr(signal, name)
     out = tmp_path / "sweep"
     # Small for test speed: 1 epoch, 20-word reviews; 4 cells, stopped once one is done.
-    args = ["sweep", "--quick", "--epochs", "1", "--models", "simple_rnn", "lstm", "--maxlen", "20", "--seeds", "0", "1",
-            "--out", str(out), "--no-notebook"]
+    args = [
+        "sweep",
+        "--quick",
+        "--epochs",
+        "1",
+        "--models",
+        "simple_rnn",
+        "lstm",
+        "--maxlen",
+        "20",
+        "--seeds",
+        "0",
+        "1",
+        "--out",
+        str(out),
+        "--no-notebook",
+    ]
     results = out / "results.jsonl"
     proc = _start(args, tmp_path, tmp_path / "log")
-    output, seen = _stop_when(proc, lambda: results.exists() and len(results.read_text().splitlines()) >= 2,
-                              signum, to_group)
+    output, seen = _stop_when(
+        proc, lambda: results.exists() and len(results.read_text().splitlines()) >= 2, signum, to_group
+    )
     assert proc.returncode == 128 + signum, output[-3000:]
     errors = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and errors[0].startswith(f"error: stopped by {name}") and "cells are done and kept" in errors[0]
+    assert (
+        len(errors) == 1
+        and errors[0].startswith(f"error: stopped by {name}")
+        and "cells are done and kept" in errors[0]
+    )
     assert "run the same command again" in errors[0]
     assert "Traceback" not in output and "leaked" not in output, output[-3000:]
     assert still_alive(seen) == [], "processes of the sweep still alive"
@@ -241,8 +285,13 @@ def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name,
     assert text.endswith("\n")
     kept = [json.loads(line) for line in text.splitlines()[1:]]
     assert kept and all(c["status"] == "ok" for c in kept)  # a stopped cell is not recorded as failed
-    again = subprocess.run([sys.executable, "-m", "chapter12", *args, "--dry-run"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "chapter12", *args, "--dry-run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0 and f"grid: 4 cells, {len(kept)} done" in again.stdout, again.stdout + again.stderr
 
 
@@ -251,8 +300,10 @@ def test_train_and_time_stopped_by_sigterm_leave_nothing(tmp_path, command):
     json_out = tmp_path / "result.json"
     # Long enough to be stopped in the middle: train runs 50 epochs of 20-word reviews; time's worker is
     # stopped as it starts its timed runs.
-    args = {"train": ["train", "--quick", "--maxlen", "20", "--epochs", "50", "--json", str(json_out)],
-            "time": ["time", "--quick", "--epochs", "3", "--json", str(json_out)]}[command]
+    args = {
+        "train": ["train", "--quick", "--maxlen", "20", "--epochs", "50", "--json", str(json_out)],
+        "time": ["time", "--quick", "--epochs", "3", "--json", str(json_out)],
+    }[command]
     proc = _start(args, tmp_path, tmp_path / "log")
     lines: list[str] = []
     seen: set[int] = set()

@@ -19,7 +19,13 @@ from chapter12.errors import Chapter12Error
 from chapter12.report.records import read_sweep
 from chapter12.report.schema import KIND
 from chapter12.report.sweep import (
-    gap_by, linear_fit, ok_rows, save_sweep_figures, series, sweep_summary_markdown, varying_axes,
+    gap_by,
+    linear_fit,
+    ok_rows,
+    save_sweep_figures,
+    series,
+    sweep_summary_markdown,
+    varying_axes,
 )
 from chapter12.sweep.cell import available_cores, last_error_line, share_of_cores, train_command
 from chapter12.sweep.engine import predict_seconds
@@ -45,8 +51,15 @@ def test_the_grid_is_every_combination_once_seeds_slowest():
     assert len({c.key for c in cells}) == len(cells)
     assert [c.seed for c in cells] == [0, 0, 0, 0, 1, 1, 1, 1]
     assert grid.varying() == ["models", "seeds", "maxlen"]
-    assert cells[0].params() == {"model": "simple_rnn", "seed": 0, "maxlen": 25, "num_words": 2500, "units": 64,
-                                 "recurrent_dropout": 0.2, "backend": "tensorflow"}
+    assert cells[0].params() == {
+        "model": "simple_rnn",
+        "seed": 0,
+        "maxlen": 25,
+        "num_words": 2500,
+        "units": 64,
+        "recurrent_dropout": 0.2,
+        "backend": "tensorflow",
+    }
 
 
 def test_a_cell_key_changes_with_any_parameter_or_setting_and_nothing_else():
@@ -60,24 +73,30 @@ def test_a_cell_key_changes_with_any_parameter_or_setting_and_nothing_else():
     assert cell_key(params, dict(settings, epochs=2)) != cell.key
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"maxlen": []}, "the grid is empty: maxlen has no values"),
-    ({"models": ["transformer"]}, "unknown model kind 'transformer'"),
-    ({"maxlen": [0]}, "maxlen must be at least 1"),
-    ({"recurrent_dropout": [1.0]}, "recurrent_dropout must be a number in [0, 1)"),
-    ({"backend": ["theano"]}, "unknown backend 'theano'"),
-    ({"seeds": "all"}, "seed must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"maxlen": []}, "the grid is empty: maxlen has no values"),
+        ({"models": ["transformer"]}, "unknown model kind 'transformer'"),
+        ({"maxlen": [0]}, "maxlen must be at least 1"),
+        ({"recurrent_dropout": [1.0]}, "recurrent_dropout must be a number in [0, 1)"),
+        ({"backend": ["theano"]}, "unknown backend 'theano'"),
+        ({"seeds": "all"}, "seed must be a whole number"),
+    ],
+)
 def test_bad_axis_values_are_refused_with_what_to_do(values, message):
     with pytest.raises(Chapter12Error, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
         _grid(**values)
 
 
-@pytest.mark.parametrize("name, text", [
-    ("grid.toml", 'models = ["lstm"]\nmaxlen = [25, 50]\nepochs = 2\n'),
-    ("grid.yaml", "model: [lstm]\nmaxlen: [25, 50]\nepochs: 2\n"),
-    ("grid.json", '{"models": ["lstm"], "maxlen": [25, 50], "epochs": 2}'),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("grid.toml", 'models = ["lstm"]\nmaxlen = [25, 50]\nepochs = 2\n'),
+        ("grid.yaml", "model: [lstm]\nmaxlen: [25, 50]\nepochs: 2\n"),
+        ("grid.json", '{"models": ["lstm"], "maxlen": [25, 50], "epochs": 2}'),
+    ],
+)
 def test_grid_files_in_three_formats_say_the_same(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -111,7 +130,10 @@ def test_the_command_of_a_cell_trains_it_alone():
 
 def test_the_error_of_a_failed_cell_is_its_error_line_else_the_last_line():
     assert last_error_line("Epoch 1\nerror: maxlen is bad; use 10\n") == "maxlen is bad; use 10"
-    assert last_error_line("Traceback (most recent call last):\n  ...\nImportError: no torch\n\n") == "ImportError: no torch"
+    assert (
+        last_error_line("Traceback (most recent call last):\n  ...\nImportError: no torch\n\n")
+        == "ImportError: no torch"
+    )
     assert last_error_line("") == "the training process printed nothing"
 
 
@@ -121,8 +143,15 @@ def test_cells_start_seed_by_seed_and_the_dearest_first_within_a_seed():
     cells = _grid(models=["simple_rnn", "lstm"], seeds=[3, 1], maxlen=[25, 400], backend="tensorflow").cells()
     order = [c for _, c in sorted(zip(priorities(cells), cells), key=lambda pc: -pc[0])]
     assert [(c.seed, c.model, c.maxlen) for c in order] == [
-        (3, "lstm", 400), (3, "simple_rnn", 400), (3, "lstm", 25), (3, "simple_rnn", 25),
-        (1, "lstm", 400), (1, "simple_rnn", 400), (1, "lstm", 25), (1, "simple_rnn", 25)]
+        (3, "lstm", 400),
+        (3, "simple_rnn", 400),
+        (3, "lstm", 25),
+        (3, "simple_rnn", 25),
+        (1, "lstm", 400),
+        (1, "simple_rnn", 400),
+        (1, "lstm", 25),
+        (1, "simple_rnn", 25),
+    ]
 
 
 def test_the_time_left_is_guessed_from_a_line_through_each_models_cells():
@@ -141,9 +170,19 @@ def _cell(key: str, status: str) -> dict:
     params = _grid(models="lstm").cells()[0].params()
     if status == "failed":
         return {"key": key, "status": status, "params": params, "error": "x"}
-    return {"key": key, "status": status, "params": params, "test_accuracy": 0.8, "test_loss": 0.4,
-            "epoch_seconds": [2.0], "history": {"accuracy": [0.7]}, "n_train": 8, "n_val": 2, "n_test": 10,
-            "seconds": 3.0}
+    return {
+        "key": key,
+        "status": status,
+        "params": params,
+        "test_accuracy": 0.8,
+        "test_loss": 0.4,
+        "epoch_seconds": [2.0],
+        "history": {"accuracy": [0.7]},
+        "n_train": 8,
+        "n_val": 2,
+        "n_test": 10,
+        "seconds": 3.0,
+    }
 
 
 def test_results_file_header_resume_and_a_line_cut_by_a_crash(tmp_path):
@@ -191,12 +230,28 @@ def _records(accuracy):
     for model in ("simple_rnn", "lstm"):
         for maxlen in (25, 50, 100):
             for seed in (0, 1, 2):
-                params = {"model": model, "seed": seed, "maxlen": maxlen, "num_words": 2500, "units": 64,
-                          "recurrent_dropout": 0.2, "backend": "tensorflow"}
-                out.append({"key": f"{model}{maxlen}{seed}", "status": "ok", "params": params,
-                            "test_accuracy": accuracy(model, maxlen, seed), "test_loss": 0.5,
-                            "epoch_seconds": [9.0, 1.0 + maxlen / 10, 3.0 + maxlen / 10], "seconds": 10.0,
-                            "worker": "w", "threads": 1})
+                params = {
+                    "model": model,
+                    "seed": seed,
+                    "maxlen": maxlen,
+                    "num_words": 2500,
+                    "units": 64,
+                    "recurrent_dropout": 0.2,
+                    "backend": "tensorflow",
+                }
+                out.append(
+                    {
+                        "key": f"{model}{maxlen}{seed}",
+                        "status": "ok",
+                        "params": params,
+                        "test_accuracy": accuracy(model, maxlen, seed),
+                        "test_loss": 0.5,
+                        "epoch_seconds": [9.0, 1.0 + maxlen / 10, 3.0 + maxlen / 10],
+                        "seconds": 10.0,
+                        "worker": "w",
+                        "threads": 1,
+                    }
+                )
     out.append({"key": "bad", "status": "failed", "params": dict(out[0]["params"], maxlen=400), "error": "boom"})
     return out
 
@@ -234,8 +289,15 @@ def test_summary_and_figures_of_a_sweep(tmp_path):
 
 
 def _sweep(args, cwd, env=None, **kwargs):
-    return subprocess.run([sys.executable, "-m", "chapter12", "sweep", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=kwargs.pop("timeout", 600), **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "chapter12", "sweep", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=kwargs.pop("timeout", 600),
+        **kwargs,
+    )
 
 
 def _free_port() -> int:
@@ -291,29 +353,44 @@ def test_dry_run_prints_the_grid_and_writes_nothing(tmp_path):
     proc = _sweep([*FAST, "--maxlen", "25", "50", "--seeds", "0", "1", "--out", str(out), "--dry-run"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "grid: 8 cells, 0 done" in proc.stdout
-    assert proc.stdout.count(" todo ") == 8 and "one cell alone: python -m chapter12 train --model simple_rnn" in proc.stdout
+    assert (
+        proc.stdout.count(" todo ") == 8
+        and "one cell alone: python -m chapter12 train --model simple_rnn" in proc.stdout
+    )
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--maxlen", "0"], "maxlen must be at least 1"),
-    (["--model", "transformer"], "unknown model kind 'transformer'"),
-    (["--backend", "theano"], "unknown backend 'theano'"),
-    (["--recurrent-dropout", "1.5"], "recurrent_dropout must be a number in [0, 1)"),
-    (["--threads", "-2"], "--threads must be at least 1"),
-    (["--json", "."], "is a folder; pass the name of a file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--maxlen", "0"], "maxlen must be at least 1"),
+        (["--model", "transformer"], "unknown model kind 'transformer'"),
+        (["--backend", "theano"], "unknown backend 'theano'"),
+        (["--recurrent-dropout", "1.5"], "recurrent_dropout must be a number in [0, 1)"),
+        (["--threads", "-2"], "--threads must be at least 1"),
+        (["--json", "."], "is a folder; pass the name of a file"),
+    ],
+)
 def test_train_refuses_bad_input_before_training(tmp_path, args, message):
-    proc = subprocess.run([sys.executable, "-m", "chapter12", "train", "--quick", *args], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "chapter12", "train", "--quick", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and message in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_report_refuses_what_is_not_a_sweep(tmp_path):
     (tmp_path / "results.jsonl").write_text("hello\n")
-    proc = subprocess.run([sys.executable, "-m", "chapter12", "report", str(tmp_path / "results.jsonl")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "chapter12", "report", str(tmp_path / "results.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "not a chapter12 sweep" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl"]
 
@@ -323,8 +400,14 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
     # the same command again to finish it (report, notebook), once more to find nothing to do, then the handouts.
     out = tmp_path / "sweep"
     args = [*FAST, "--models", "simple_rnn", "lstm", "--maxlen", "50", "100", "--seeds", "0", "1", "--out", str(out)]
-    proc = subprocess.Popen([sys.executable, "-m", "chapter12", "sweep", *args], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chapter12", "sweep", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     results = out / "results.jsonl"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -351,8 +434,8 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
     cells = lines[1:]
     assert lines[0]["kind"] == KIND and len(cells) == 8 and {c["status"] for c in cells} == {"ok"}
     assert len({c["key"] for c in cells}) == 8  # every cell once
-    assert cells[:len(first)] == first  # what was done before is kept as it was, and not redone
-    assert not {c["key"] for c in first} & {c["key"] for c in cells[len(first):]}
+    assert cells[: len(first)] == first  # what was done before is kept as it was, and not redone
+    assert not {c["key"] for c in first} & {c["key"] for c in cells[len(first) :]}
     assert all(0.3 < c["test_accuracy"] < 1.0 and len(c["epoch_seconds"]) == 1 for c in cells)
     # One single-threaded worker per core: each cell may use one core.
     assert {c["threads"] for c in cells} == {share_of_cores(available_cores(), available_cores())} == {1}
@@ -362,8 +445,13 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
     import nbformat
 
     nb = nbformat.read(out / "sweep.ipynb", as_version=4)
-    said = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-            if o.get("metadata", {}).get("chapter12") == "computed"]
+    said = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("metadata", {}).get("chapter12") == "computed"
+    ]
     assert len(said) >= 4
     text = " ".join(o["data"]["text/markdown"] for o in said)
     lstm100 = [c["test_accuracy"] for c in cells if c["params"]["model"] == "lstm" and c["params"]["maxlen"] == 100]
@@ -389,8 +477,23 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     (broken / "torch.py").write_text("raise ImportError('this torch is broken on purpose')\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(broken), os.environ.get("PYTHONPATH")])))
     out = tmp_path / "sweep"
-    proc = _sweep([*FAST, "--models", "lstm", "--maxlen", "20", "--backend", "tensorflow", "torch", "--out", str(out),
-                   "--no-notebook"], cwd=tmp_path, env=env)
+    proc = _sweep(
+        [
+            *FAST,
+            "--models",
+            "lstm",
+            "--maxlen",
+            "20",
+            "--backend",
+            "tensorflow",
+            "torch",
+            "--out",
+            str(out),
+            "--no-notebook",
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 1, proc.stderr[-3000:]
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "1 of 2 cells failed" in errors[0]
@@ -413,25 +516,78 @@ def test_a_real_cluster_through_a_scheduler_file_survives_a_killed_worker(tmp_pa
 
     scheduler_file = tmp_path / "scheduler.json"
     ports = [_free_port(), _free_port()]
-    procs = [_start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-                     str(_free_port()), "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                    tmp_path / "scheduler.log")]
+    procs = [
+        _start(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(_free_port()),
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            tmp_path / "scheduler.log",
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         for i, port in enumerate(ports):
-            procs.append(_start([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
-                                 str(scheduler_file), "--no-nanny", "--nthreads", "1", "--no-dashboard",
-                                 "--listen-address", f"tcp://127.0.0.1:{port}", "--name", f"w{i}"],
-                                tmp_path / f"worker{i}.log"))
+            procs.append(
+                _start(
+                    [
+                        sys.executable,
+                        "-m",
+                        "distributed.cli.dask_worker",
+                        "--scheduler-file",
+                        str(scheduler_file),
+                        "--no-nanny",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--listen-address",
+                        f"tcp://127.0.0.1:{port}",
+                        "--name",
+                        f"w{i}",
+                    ],
+                    tmp_path / f"worker{i}.log",
+                )
+            )
         with Client(scheduler_file=str(scheduler_file), timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
             out = tmp_path / "sweep"
-            sweep = subprocess.Popen([sys.executable, "-m", "chapter12", "sweep", *FAST, "--models", "simple_rnn", "lstm",
-                                      "--maxlen", "20", "40", "60", "--seeds", "0", "--out", str(out), "--no-notebook",
-                                      "--scheduler-file", str(scheduler_file)], cwd=tmp_path, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+            sweep = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "chapter12",
+                    "sweep",
+                    *FAST,
+                    "--models",
+                    "simple_rnn",
+                    "lstm",
+                    "--maxlen",
+                    "20",
+                    "40",
+                    "60",
+                    "--seeds",
+                    "0",
+                    "--out",
+                    str(out),
+                    "--no-notebook",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                ],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             victim = f"tcp://127.0.0.1:{ports[1]}"
             killed_children = None
             deadline = time.monotonic() + 300

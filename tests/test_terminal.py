@@ -71,9 +71,25 @@ def test_a_terminal_gets_the_line_redrawn_in_place():
 
 def _run(tmp_path, *flags):
     env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
-    return subprocess.run([sys.executable, "-m", "chapter12", "reproduce", "--quick", "--only", "maths", *flags,
-                           "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chapter12",
+            "reproduce",
+            "--quick",
+            "--only",
+            "maths",
+            *flags,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_quick_run_is_quiet_and_logs_everything(tmp_path):
@@ -89,8 +105,15 @@ def test_quick_run_is_quiet_and_logs_everything(tmp_path):
     text = log.read_text(encoding="utf-8")
     # Everything the notebook printed is in the log: each line of every cell's printed output.
     executed = nbformat.read(tmp_path / "out" / "rnn_lstm_maths.ipynb", as_version=4)
-    printed = [line.strip() for cell in executed.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
-               if out.get("output_type") == "stream" for line in out["text"].splitlines() if line.strip()]
+    printed = [
+        line.strip()
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream"
+        for line in out["text"].splitlines()
+        if line.strip()
+    ]
     assert len(printed) >= 3 and "the book's parameters:" in " ".join(printed)
     assert [line for line in printed if line not in text] == []
 

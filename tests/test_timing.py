@@ -79,23 +79,43 @@ def test_flops_refuse_models_without_a_formula():
 
 def test_first_epoch_is_reported_apart():
     stats = summarize_epochs([9.0, 2.0, 4.0, 3.0])
-    assert stats == {"first_epoch_seconds": 9.0, "median_epoch_seconds": 3.0, "min_epoch_seconds": 2.0,
-                     "max_epoch_seconds": 4.0}
+    assert stats == {
+        "first_epoch_seconds": 9.0,
+        "median_epoch_seconds": 3.0,
+        "min_epoch_seconds": 2.0,
+        "max_epoch_seconds": 4.0,
+    }
     with pytest.raises(Chapter12Error, match="at least 2 epochs"):
         summarize_epochs([5.0])
 
 
 def entry(model, variant, repeat, median, backend="tensorflow"):
-    return {"model": model, "variant": variant, "backend": backend, "device": "CPU", "repeat": repeat,
-            "median_epoch_seconds": median, "min_epoch_seconds": median, "max_epoch_seconds": median,
-            "first_epoch_seconds": median * 2, "samples_per_second": 100 / median, "test_accuracy": 0.5,
-            "flops_per_epoch": 10**9, "achieved_flops_per_second": 10**9 / median}
+    return {
+        "model": model,
+        "variant": variant,
+        "backend": backend,
+        "device": "CPU",
+        "repeat": repeat,
+        "median_epoch_seconds": median,
+        "min_epoch_seconds": median,
+        "max_epoch_seconds": median,
+        "first_epoch_seconds": median * 2,
+        "samples_per_second": 100 / median,
+        "test_accuracy": 0.5,
+        "flops_per_epoch": 10**9,
+        "achieved_flops_per_second": 10**9 / median,
+    }
 
 
 def test_ratio_pairs_models_within_each_repeat():
-    entries = [entry("simple_rnn", "book", 0, 2.0), entry("lstm", "book", 0, 6.0),
-               entry("simple_rnn", "book", 1, 4.0), entry("lstm", "book", 1, 8.0),
-               entry("simple_rnn", "fused", 0, 1.0), entry("lstm", "fused", 0, 5.0)]
+    entries = [
+        entry("simple_rnn", "book", 0, 2.0),
+        entry("lstm", "book", 0, 6.0),
+        entry("simple_rnn", "book", 1, 4.0),
+        entry("lstm", "book", 1, 8.0),
+        entry("simple_rnn", "fused", 0, 1.0),
+        entry("lstm", "fused", 0, 5.0),
+    ]
     summary = {s["variant"]: s for s in timing_summary(entries)}
     assert summary["book"]["n"] == 2
     assert math.isclose(summary["book"]["ratio_median"], 2.5)  # the median of 3.0 and 2.0
@@ -128,8 +148,9 @@ def test_reproduce_passes_the_backend_to_the_timing_notebook(tmp_path, monkeypat
         check_options(ReproduceOptions(out=tmp_path / "o", quick=True, backend="cntk"))
 
 
-@pytest.mark.parametrize("backend, where", [("tensorflow", "own process"), ("torch", "own process"),
-                                            ("tensorflow", "this process")])
+@pytest.mark.parametrize(
+    "backend, where", [("tensorflow", "own process"), ("torch", "own process"), ("tensorflow", "this process")]
+)
 def test_measure_backend(backend, where, monkeypatch):
     # In its own process unless this process has loaded that backend already (a notebook's kernel).
     if importlib.util.find_spec(backend) is None:
@@ -144,8 +165,9 @@ def test_measure_backend(backend, where, monkeypatch):
 
         assert keras.backend.backend() == "tensorflow"
         monkeypatch.setattr(measure.subprocess, "Popen", None)  # would fail if a process were started
-    settings = TimingSettings(backend=backend, variants=["book"], epochs=3, repeats=1, quick=True,
-                              max_reviews=200, matmul_size=128)  # tiny: small for test speed
+    settings = TimingSettings(
+        backend=backend, variants=["book"], epochs=3, repeats=1, quick=True, max_reviews=200, matmul_size=128
+    )  # tiny: small for test speed
     lines = []
     measured = merge_measurements([measure_backend(settings, log=lines.append)])
     assert any("GFLOP/s" in line for line in lines) and any("repeat 0" in line for line in lines)
@@ -160,8 +182,14 @@ def test_measure_backend(backend, where, monkeypatch):
 def test_timing_notebook_under_papermill(tmp_path):
     params = dict(quick=True, variants=["book"], epochs=3, repeats=1, matmul_size=256, output_dir=str(tmp_path))
     with current_interpreter_kernel() as kernel:  # small settings: test speed
-        papermill.execute_notebook(str(notebooks_dir() / NOTEBOOKS["timing"][0]), str(tmp_path / "timing.ipynb"),
-                                   parameters=params, kernel_name=kernel, progress_bar=False, cwd=str(tmp_path))
+        papermill.execute_notebook(
+            str(notebooks_dir() / NOTEBOOKS["timing"][0]),
+            str(tmp_path / "timing.ipynb"),
+            parameters=params,
+            kernel_name=kernel,
+            progress_bar=False,
+            cwd=str(tmp_path),
+        )
     results = json.loads((tmp_path / "timing_results.json").read_text())
     assert results["kind"] == "timing" and results["schema_version"] == 1
     said = "\n".join(computed_statements(nbformat.read(tmp_path / "timing.ipynb", as_version=4)))

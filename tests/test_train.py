@@ -126,8 +126,14 @@ def test_a_run_is_the_books_fit_with_validation_split(kind):
     ours = train_and_evaluate(kind, data, config=config, seed=3, verbose=0)
     keras.utils.set_random_seed(3)
     book = build_model(kind, config, maxlen=config.maxlen)
-    history = book.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=config.epochs,
-                       validation_split=config.validation_split, verbose=0).history
+    history = book.fit(
+        data.x_train,
+        data.y_train,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_split=config.validation_split,
+        verbose=0,
+    ).history
     assert set(history) == set(ours.history)
     for key, values in history.items():
         np.testing.assert_allclose(ours.history[key], values, rtol=1e-6, err_msg=key)

@@ -22,36 +22,70 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "--quiet",
-                    "-w", str(tmp / "dist")], check=True, cwd=tmp)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO),
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp / "dist"),
+        ],
+        check=True,
+        cwd=tmp,
+    )
     wheel = next((tmp / "dist").glob("chapter12-*.whl"))
     venv.EnvBuilder(with_pip=False).create(tmp / "env")
     python = tmp / "env" / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (site / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet",
-                    str(wheel)], check=True, cwd=tmp)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
+        check=True,
+        cwd=tmp,
+    )
     return python, tmp
 
 
 def test_the_wheel_holds_the_notebooks_and_the_sample(wheel_env):
     python, tmp = wheel_env
-    code = ("import chapter12, json; from chapter12.notebook.execute import notebooks_dir; "
-            "from chapter12.imdb.sources import sample_path; "
-            "print(json.dumps([chapter12.__file__, str(notebooks_dir()), str(sample_path())]))")
-    where = json.loads(subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True,
-                                      cwd=tmp).stdout)
+    code = (
+        "import chapter12, json; from chapter12.notebook.execute import notebooks_dir; "
+        "from chapter12.imdb.sources import sample_path; "
+        "print(json.dumps([chapter12.__file__, str(notebooks_dir()), str(sample_path())]))"
+    )
+    where = json.loads(
+        subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp).stdout
+    )
     env_root = str(tmp / "env")
     assert all(path.startswith(env_root) for path in where), where
-    assert sorted(p.name for p in Path(where[1]).glob("*.ipynb")) == sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in Path(where[1]).glob("*.ipynb")) == sorted(
+        p.name for p in (REPO / "notebooks").glob("*.ipynb")
+    )
 
 
 def test_the_installed_wheel_runs_a_quick_reproduction(wheel_env):
     python, tmp = wheel_env
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JUPYTER_PATH")}
-    done = subprocess.run([str(python), "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy", "--out",
-                           str(tmp / "run")], cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(python), "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy", "--out", str(tmp / "run")],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     results = json.loads((tmp / "run" / "results.json").read_text())
     assert sorted(r["model"] for r in results["runs"]) == ["lstm", "simple_rnn"]

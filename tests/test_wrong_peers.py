@@ -94,8 +94,9 @@ def http_server():
 
 def _sweep_on(address: str, out, capsys, extra=()) -> tuple[int, list[str], float]:
     started = time.monotonic()
-    status = main(["sweep", "--quick", "--epochs", "1", "--out", str(out), "--no-notebook", *extra,
-                   "--scheduler", address])
+    status = main(
+        ["sweep", "--quick", "--epochs", "1", "--out", str(out), "--no-notebook", *extra, "--scheduler", address]
+    )
     seconds = time.monotonic() - started
     err = capsys.readouterr().err
     return status, err.strip().splitlines(), seconds
@@ -117,12 +118,15 @@ def test_an_http_server_is_not_a_scheduler(tmp_path, capsys, http_server, monkey
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("behaviour, words", [
-    (_random_bytes, "answered with bytes that are not Dask's protocol"),
-    (_too_long, "answered with bytes that are not Dask's protocol"),
-    (_hangs_up, "closed the connection without a Dask greeting"),
-    (_says_nothing, "sent no Dask greeting in 2 s"),
-])
+@pytest.mark.parametrize(
+    "behaviour, words",
+    [
+        (_random_bytes, "answered with bytes that are not Dask's protocol"),
+        (_too_long, "answered with bytes that are not Dask's protocol"),
+        (_hangs_up, "closed the connection without a Dask greeting"),
+        (_says_nothing, "sent no Dask greeting in 2 s"),
+    ],
+)
 def test_other_peers_are_not_schedulers(tmp_path, capsys, monkeypatch, behaviour, words):
     monkeypatch.setattr(scheduler_module, "GREETING_SECONDS", 2.0)  # small for test speed (8 s otherwise)
     server = _RawServer(behaviour)
@@ -157,11 +161,14 @@ def test_a_scheduler_file_that_points_at_a_wrong_peer(tmp_path, capsys, http_ser
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("address, words", [
-    ("tcp://127.0.0.1", "has no host and port"),
-    ("tcp://:8786", "has no host and port"),
-    ("tcp://127.0.0.1:notaport", "has no host and port"),
-])
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("tcp://127.0.0.1", "has no host and port"),
+        ("tcp://:8786", "has no host and port"),
+        ("tcp://127.0.0.1:notaport", "has no host and port"),
+    ],
+)
 def test_an_address_without_host_or_port(address, words):
     with pytest.raises(Chapter12Error, match=words):
         check_scheduler(address)

@@ -29,6 +29,20 @@ from chapter12.imdb.sources import DATA_ENV, DataSource, resolve_source
 from chapter12.imdb.words import tokenize
 
 __all__ = [
-    "DATA_ENV", "DataSource", "ImdbData", "Ragged", "RawImdb", "VOCABULARIES", "decode_review", "get_word_index",
-    "load_imdb", "load_padded", "load_raw", "pad", "pad_data", "prepare_data", "resolve_source", "tokenize",
+    "DATA_ENV",
+    "DataSource",
+    "ImdbData",
+    "Ragged",
+    "RawImdb",
+    "VOCABULARIES",
+    "decode_review",
+    "get_word_index",
+    "load_imdb",
+    "load_padded",
+    "load_raw",
+    "pad",
+    "pad_data",
+    "prepare_data",
+    "resolve_source",
+    "tokenize",
 ]

@@ -25,7 +25,8 @@ TOKENIZER_VERSION = 2
 
 
 def cache_dir() -> Path:
-    """Where prepared Stanford data is cached: $CHAPTER12_CACHE, else $XDG_CACHE_HOME/chapter12, else ~/.cache/chapter12."""
+    """Where prepared Stanford data is cached: $CHAPTER12_CACHE, else $XDG_CACHE_HOME/chapter12, else
+    ~/.cache/chapter12."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

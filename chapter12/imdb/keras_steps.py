@@ -69,7 +69,7 @@ def keras_steps(
 
     # Keras concatenates the labels of both splits and cuts them again, which unifies their dtype.
     labels = np.concatenate([y_train, y_test])
-    return (x_train, labels[: len(x_train)]), (x_test, labels[len(x_train):])
+    return (x_train, labels[: len(x_train)]), (x_test, labels[len(x_train) :])
 
 
 def keras_transform(raw: RawImdb, **settings):
@@ -82,8 +82,9 @@ def unshuffle(x_train: Ragged, y_train, x_test: Ragged, y_test, seed: int) -> Ra
     """Undo load_data's shuffle: the reviews back in imdb.npz's own order."""
     order_train, order_test = shuffle_orders(len(x_train), len(x_test), seed)
     back_train, back_test = np.argsort(order_train), np.argsort(order_test)
-    return RawImdb(x_train.take(back_train), np.asarray(y_train)[back_train],
-                   x_test.take(back_test), np.asarray(y_test)[back_test])
+    return RawImdb(
+        x_train.take(back_train), np.asarray(y_train)[back_train], x_test.take(back_test), np.asarray(y_test)[back_test]
+    )
 
 
 def pad_ragged(x: Ragged, maxlen: int, padding: str = "pre", truncating: str = "pre", value: int = 0) -> np.ndarray:
@@ -100,7 +101,9 @@ def pad_ragged(x: Ragged, maxlen: int, padding: str = "pre", truncating: str = "
     return out
 
 
-def pad(sequences, maxlen: int = BookConfig.maxlen, padding: str = "pre", truncating: str = "pre", value: int = 0) -> np.ndarray:
+def pad(
+    sequences, maxlen: int = BookConfig.maxlen, padding: str = "pre", truncating: str = "pre", value: int = 0
+) -> np.ndarray:
     """`keras.utils.pad_sequences` with the book's maxlen: zeros in front, and KEEPS THE LAST maxlen words."""
     check_positive_int("maxlen", maxlen)
     for name, choice in (("padding", padding), ("truncating", truncating)):
@@ -112,7 +115,8 @@ def pad(sequences, maxlen: int = BookConfig.maxlen, padding: str = "pre", trunca
 
 
 def object_array(x: Ragged) -> np.ndarray:
-    """The reviews as load_data returns them: built as Keras builds them, so results compare equal element by element."""
+    """The reviews as load_data returns them: built as Keras builds them, so results compare equal element by
+    element."""
     return np.array(x.to_lists(), dtype="object")
 
 

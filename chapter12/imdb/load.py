@@ -46,8 +46,14 @@ def load_imdb(
     reviews become words: "keras" (default; exactly Keras's imdb.npz) or "clean".
     """
     return keras_transform(
-        load_raw(source, vocabulary), num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
-        start_char=start_char, oov_char=oov_char, index_from=index_from,
+        load_raw(source, vocabulary),
+        num_words=num_words,
+        skip_top=skip_top,
+        maxlen=maxlen,
+        seed=seed,
+        start_char=start_char,
+        oov_char=oov_char,
+        index_from=index_from,
     )
 
 
@@ -58,10 +64,17 @@ def load_padded(
     seed: int = 113,
     vocabulary: str | None = None,
 ):
-    """`pad(load_imdb(...))` for both splits in one step, without Python lists: `(x_train, y_train), (x_test, y_test)`."""
+    """`pad(load_imdb(...))` for both splits in one step, without Python lists: `(x_train, y_train), (x_test,
+    y_test)`."""
     (x_train, y_train), (x_test, y_test) = keras_steps(
-        load_raw(source, vocabulary), num_words=num_words, skip_top=0, maxlen=None, seed=seed,
-        start_char=1, oov_char=2, index_from=3,
+        load_raw(source, vocabulary),
+        num_words=num_words,
+        skip_top=0,
+        maxlen=None,
+        seed=seed,
+        start_char=1,
+        oov_char=2,
+        index_from=3,
     )
     return (pad_ragged(x_train, maxlen), y_train), (pad_ragged(x_test, maxlen), y_test)
 

@@ -91,8 +91,15 @@ class KerasDownload(DataSource):
         def load():
             from keras.datasets import imdb
 
-            return imdb.load_data(num_words=sys.maxsize, skip_top=0, maxlen=None, seed=_KERAS_SEED,
-                                  start_char=None, oov_char=None, index_from=0)
+            return imdb.load_data(
+                num_words=sys.maxsize,
+                skip_top=0,
+                maxlen=None,
+                seed=_KERAS_SEED,
+                start_char=None,
+                oov_char=None,
+                index_from=0,
+            )
 
         (x_train, y_train), (x_test, y_test) = _from_keras(load, "data")
         return unshuffle(Ragged.from_sequences(x_train), y_train, Ragged.from_sequences(x_test), y_test, _KERAS_SEED)
@@ -145,14 +152,18 @@ class NpzFile(DataSource):
                     f"{self.path}: x_{split} does not hold sequences of word indices; get a fresh copy of imdb.npz"
                 ) from None
             if ragged.values.size and ragged.values.min() < 0:
-                raise Chapter12Error(f"{self.path}: x_{split} holds negative word indices; get a fresh copy of imdb.npz")
+                raise Chapter12Error(
+                    f"{self.path}: x_{split} holds negative word indices; get a fresh copy of imdb.npz"
+                )
             splits.append((ragged, y))
         return RawImdb(splits[0][0], splits[0][1], splits[1][0], splits[1][1])
 
     def word_index(self) -> dict[str, int]:
         json_path = self.path.with_name("imdb_word_index.json")
         if not json_path.exists():
-            raise Chapter12Error(f"no imdb_word_index.json beside {self.path}; copy Keras's imdb_word_index.json next to it")
+            raise Chapter12Error(
+                f"no imdb_word_index.json beside {self.path}; copy Keras's imdb_word_index.json next to it"
+            )
         return read_word_index(json_path)
 
     def fingerprint(self) -> str:

@@ -83,7 +83,9 @@ def _iter_folder(root: Path) -> Iterator[tuple[str, str, str, bytes]]:
         for label_name in _LABELS:
             folder = root / split / label_name
             if not folder.is_dir():
-                raise Chapter12Error(f"{root} has no {split}/{label_name}/ folder; point --data at a complete aclImdb/ folder")
+                raise Chapter12Error(
+                    f"{root} has no {split}/{label_name}/ folder; point --data at a complete aclImdb/ folder"
+                )
             for entry in os.scandir(folder):
                 if _REVIEW_PATH.search(f"{split}/{label_name}/{entry.name}") and entry.is_file():
                     yield split, label_name, entry.name, Path(entry.path).read_bytes()
@@ -126,8 +128,9 @@ def _check_member(path: Path, member: tarfile.TarInfo) -> None:
 
 def _pack(encoded: dict[str, list[list[int]]], reviews: dict[str, list[tuple[int, bytes]]]) -> RawImdb:
     labels = {split: np.array([label for label, _ in items], dtype=np.int64) for split, items in reviews.items()}
-    return RawImdb(Ragged.from_sequences(encoded["train"]), labels["train"],
-                   Ragged.from_sequences(encoded["test"]), labels["test"])
+    return RawImdb(
+        Ragged.from_sequences(encoded["train"]), labels["train"], Ragged.from_sequences(encoded["test"]), labels["test"]
+    )
 
 
 def encode_keras(reviews: dict[str, list[tuple[int, bytes]]]) -> tuple[RawImdb, int]:

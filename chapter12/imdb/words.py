@@ -42,7 +42,8 @@ def keras_words(review: bytes) -> list[bytes]:
 
 
 def clean_words(text: str) -> list[str]:
-    """The words of a review for the clean vocabulary: lower case, `<br />` removed, letters/digits/inner apostrophes."""
+    """The words of a review for the clean vocabulary: lower case, `<br />` removed, letters/digits/inner
+    apostrophes."""
     return WORD_PATTERN.findall(text.lower().replace("<br />", " "))
 
 
@@ -56,7 +57,9 @@ def tokenize(text: str, vocabulary: str = "keras") -> list[str]:
 def check_word_index(index, where: str) -> dict[str, int]:
     """Return index if it maps words to positive whole ranks, else raise a Chapter12Error naming `where`."""
     if not isinstance(index, dict):
-        raise Chapter12Error(f"{where} is not a word -> rank mapping (a JSON object); get a fresh copy of imdb_word_index.json")
+        raise Chapter12Error(
+            f"{where} is not a word -> rank mapping (a JSON object); get a fresh copy of imdb_word_index.json"
+        )
     for word, rank in index.items():
         if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
             raise Chapter12Error(

@@ -5,7 +5,7 @@
 | `NotebookJob` | a notebook of the chapter, the parameters it gets and the results file it leaves |
 | `notebooks_dir` | where the chapter's notebooks are: inside the installed package, or the repository's `notebooks/` |
 | `papermill_logging` | what the notebook prints goes to the run's log file (and, verbose, to the terminal) |
-| `execute_notebook` | runs one notebook in a given kernel and returns its status record; never raises for a failing cell |
+| `execute_notebook` | runs one notebook in a given kernel and returns its status record (a failing cell is a status) |
 | `run_notebook` | the whole of it for one notebook: a kernel of this interpreter, its log, the execution |
 
 The kernel itself (this interpreter, its C-level stderr sent to the log) is `chapter12.notebook.kernel`; the
@@ -45,17 +45,33 @@ def notebooks_dir() -> Path:
     for folder in (packaged, repository):
         if (folder / "sentiment_accuracy.ipynb").is_file():
             return folder
-    raise Chapter12Error(f"cannot find the chapter's notebooks (looked in {packaged} and {repository}); "
-                         "reinstall chapter12 (pip install . from its repository)")
+    raise Chapter12Error(
+        f"cannot find the chapter's notebooks (looked in {packaged} and {repository}); "
+        "reinstall chapter12 (pip install . from its repository)"
+    )
 
 
 def _is_shown(record: logging.LogRecord) -> bool:
     # --verbose: keep what the notebook prints (one line per epoch); drop cell markers, object reprs and
     # the backends' C++ start-up lines, line by line.
-    lines = [line for line in record.getMessage().splitlines()
-             if line.strip() and not is_backend_log_line(line)
-             and not line.strip().startswith(("Executing Cell", "Ending Cell", "<IPython", "<Figure", "Executing notebook",
-                                              "Input Notebook", "Output Notebook", "Executing:"))]
+    lines = [
+        line
+        for line in record.getMessage().splitlines()
+        if line.strip()
+        and not is_backend_log_line(line)
+        and not line.strip().startswith(
+            (
+                "Executing Cell",
+                "Ending Cell",
+                "<IPython",
+                "<Figure",
+                "Executing notebook",
+                "Input Notebook",
+                "Output Notebook",
+                "Executing:",
+            )
+        )
+    ]
     record.msg, record.args = "\n".join(line.rstrip() for line in lines), None
     return bool(lines)
 
@@ -105,8 +121,10 @@ NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
 
 def cannot_write(path, error: OSError) -> Chapter12Error:
     name = Path(error.filename).name if error.filename else Path(path).name
-    return Chapter12Error(f"could not write {name} ({error.strerror}); free some space or choose another --out. "
-                          "Nothing was changed in the output folder")
+    return Chapter12Error(
+        f"could not write {name} ({error.strerror}); free some space or choose another --out. "
+        "Nothing was changed in the output folder"
+    )
 
 
 def _last_lines(error: Exception, count: int = 3) -> str:
@@ -119,7 +137,8 @@ def _last_lines(error: Exception, count: int = 3) -> str:
 
 
 def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=None, km=None) -> dict:
-    """Execute one notebook into folder with papermill (in kernel manager km's kernel, if given); returns its status record."""
+    """Execute one notebook into folder with papermill (in kernel manager km's kernel, if given); returns its
+    status record."""
     import papermill as pm
 
     from chapter12.notebook.progress import register_engine
@@ -143,8 +162,12 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as e:
-        record.update(status="failed", error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip(),
-                      cell=e.exec_count, last_lines=_last_lines(e))
+        record.update(
+            status="failed",
+            error=f"cell {e.exec_count}: {e.ename}: {e.evalue}".strip(),
+            cell=e.exec_count,
+            last_lines=_last_lines(e),
+        )
     except OSError as e:
         if e.errno in NO_ROOM:  # the executed notebook could not be written: the run cannot go on
             raise cannot_write(target, e) from None

@@ -28,7 +28,9 @@ PRELOAD_ENV = "CHAPTER12_KERNEL_PRELOAD"  # modules to import before the kernel 
 
 
 @contextmanager
-def current_interpreter_kernel(log_file: "str | os.PathLike | None" = None, preload: tuple[str, ...] = ()) -> Iterator[str]:
+def current_interpreter_kernel(
+    log_file: "str | os.PathLike | None" = None, preload: tuple[str, ...] = ()
+) -> Iterator[str]:
     """A temporary Jupyter kernel spec that runs this very interpreter, so no kernel must be registered.
 
     With log_file, the kernels' C-level stderr goes to that file instead of the terminal. The modules
@@ -41,7 +43,14 @@ def current_interpreter_kernel(log_file: "str | os.PathLike | None" = None, prel
         spec = {
             # Log level CRITICAL: the kernel's start-up warnings would repeat for every notebook, and when a run is
             # interrupted (Ctrl-C) the kernel logs a traceback for the reply it can no longer send.
-            "argv": [sys.executable, "-m", "chapter12.notebook.kernel", "-f", "{connection_file}", "--IPKernelApp.log_level=50"],
+            "argv": [
+                sys.executable,
+                "-m",
+                "chapter12.notebook.kernel",
+                "-f",
+                "{connection_file}",
+                "--IPKernelApp.log_level=50",
+            ],
             "display_name": f"Python ({sys.executable})",
             "language": "python",
         }

@@ -21,7 +21,11 @@ _WIDTH = 20  # characters of the bar
 def clock(seconds: float) -> str:
     """Seconds as m:ss, or h:mm:ss from an hour on."""
     seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else f"{seconds // 60}:{seconds % 60:02d}"
+    )
 
 
 def section_of_each_cell(cells: list[Any]) -> list[str]:
@@ -97,7 +101,9 @@ class NotebookProgress:
             filled = int(_WIDTH * self.done / total)
             elapsed = time.monotonic() - self.started
             code_total = sum(1 for c in self.cells if c.get("cell_type") == "code")
-            section = self.sections[self.current] if self.current is not None and self.current < len(self.sections) else ""
+            section = (
+                self.sections[self.current] if self.current is not None and self.current < len(self.sections) else ""
+            )
             estimate = ""
             if 0 < self.code_done < code_total:
                 estimate = f", ~{clock(elapsed / self.code_done * (code_total - self.code_done))} left"

@@ -116,9 +116,13 @@ def _math_html(tex: str, display: bool, cache: dict) -> str:
         else:
             data = base64.b64encode(svg).decode("ascii")
             style = f"height:{height:.3f}em;vertical-align:{-depth:.3f}em;display:inline;margin:0"
-            cache[key] = f'<img class="c12-math" alt="{html.escape(tex)}" style="{style}" src="data:image/svg+xml;base64,{data}">'
+            cache[key] = (
+                f'<img class="c12-math" alt="{html.escape(tex)}" style="{style}" src="data:image/svg+xml;base64,{data}">'  # noqa: E501
+            )
         if display:
-            cache[key] = f'\n\n<div class="c12-math-display" style="text-align:center;margin:0.6em 0">{cache[key]}</div>\n\n'
+            cache[key] = (
+                f'\n\n<div class="c12-math-display" style="text-align:center;margin:0.6em 0">{cache[key]}</div>\n\n'
+            )
     return cache[key]
 
 
@@ -169,8 +173,9 @@ def _read_notebook(path: Path):
     try:
         return nbformat.read(path, as_version=4)
     except Exception as error:  # nbformat raises several types for a broken file
-        raise Chapter12Error(f"{path} is not a readable notebook ({type(error).__name__}: {error}); remove it or run "
-                             "reproduce again") from None
+        raise Chapter12Error(
+            f"{path} is not a readable notebook ({type(error).__name__}: {error}); remove it or run reproduce again"
+        ) from None
 
 
 def _notebook_order(paths: list[Path]) -> list[Path]:
@@ -222,7 +227,9 @@ def _index_html(run_dir: Path, pages: list[tuple[str, str, str]]) -> str:
         parts.append("<h2>Figures</h2>")
         for figure in figures:
             data = base64.b64encode(figure.read_bytes()).decode("ascii")
-            parts.append(f'<p><img class="figure" alt="{html.escape(figure.stem)}" src="data:image/png;base64,{data}"></p>')
+            parts.append(
+                f'<p><img class="figure" alt="{html.escape(figure.stem)}" src="data:image/png;base64,{data}"></p>'
+            )
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -250,8 +257,16 @@ def _render_math_everywhere(nb: Any, cache: dict) -> None:
 
 CHROMIUM_ENV = "CHAPTER12_CHROMIUM"
 # Headless Chromium as these machines run it: no sandbox as root, no background connections to refuse.
-_CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def find_chromium() -> str:
@@ -262,13 +277,16 @@ def find_chromium() -> str:
     if chosen:
         if shutil.which(chosen):
             return shutil.which(chosen)
-        raise Chapter12Error(f"${CHROMIUM_ENV} is {chosen!r}, which is not a program here; point it at Chromium "
-                             "or unset it")
+        raise Chapter12Error(
+            f"${CHROMIUM_ENV} is {chosen!r}, which is not a program here; point it at Chromium or unset it"
+        )
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         if shutil.which(name):
             return shutil.which(name)
-    raise Chapter12Error("--pdf needs Chromium to print the pages: install it (on Debian: apt-get install chromium) "
-                         f"or set ${CHROMIUM_ENV} to its path; or leave out --pdf for the HTML pages")
+    raise Chapter12Error(
+        "--pdf needs Chromium to print the pages: install it (on Debian: apt-get install chromium) "
+        f"or set ${CHROMIUM_ENV} to its path; or leave out --pdf for the HTML pages"
+    )
 
 
 def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
@@ -279,8 +297,15 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
     pdf.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chapter12-chromium-") as profile:
         partial = pdf.with_name(f".{pdf.name}.part")
-        command = [chromium, *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={partial}",
-                   "--no-pdf-header-footer", "--virtual-time-budget=5000", html.resolve().as_uri()]
+        command = [
+            chromium,
+            *_CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={partial}",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=5000",
+            html.resolve().as_uri(),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=300)
             if done.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:
@@ -298,8 +323,13 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
 SWEEP_NOTEBOOK = "sweep.ipynb"  # what `python -m chapter12 sweep` leaves in its --out folder
 
 
-def make_handouts(run_dir: str | Path, out_dir: str | Path | None = None, hide_code: bool = False,
-                  answers: bool = False, pdf: bool = False) -> list[Path]:
+def make_handouts(
+    run_dir: str | Path,
+    out_dir: str | Path | None = None,
+    hide_code: bool = False,
+    answers: bool = False,
+    pdf: bool = False,
+) -> list[Path]:
     """Write a standalone HTML page per executed notebook of run_dir and an index.html; return their paths, index last.
 
     out_dir defaults to RUN_DIR/handouts. With hide_code=True the pages show prose, printed

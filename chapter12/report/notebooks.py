@@ -44,7 +44,8 @@ REQUIRED_KEYS = {
 
 
 def save_results(output_dir: "str | os.PathLike", kind: str, payload: dict[str, Any]) -> Path:
-    """Write a notebook's results as OUTPUT_DIR/<kind>_results.json, with its kind and schema version; returns the path."""
+    """Write a notebook's results as OUTPUT_DIR/<kind>_results.json, with its kind and schema version; returns the
+    path."""
     if kind not in NOTEBOOKS:
         raise Chapter12Error(f"unknown results kind {kind!r}; choose from {', '.join(NOTEBOOKS)}")
     missing = [k for k in REQUIRED_KEYS[kind] if k not in payload]
@@ -66,8 +67,10 @@ def read_results(path: "str | os.PathLike") -> dict[str, Any]:
     if kind not in NOTEBOOKS:
         raise Chapter12Error(f"{path} is not a chapter12 results file (kind {kind!r}); rerun its notebook")
     if data.get("schema_version") != SCHEMA_VERSION:
-        raise Chapter12Error(f"{path} has schema version {data.get('schema_version')!r}, this chapter12 reads "
-                             f"{SCHEMA_VERSION}; rerun its notebook")
+        raise Chapter12Error(
+            f"{path} has schema version {data.get('schema_version')!r}, this chapter12 reads "
+            f"{SCHEMA_VERSION}; rerun its notebook"
+        )
     missing = [k for k in REQUIRED_KEYS[kind] if k not in data]
     if missing:
         raise Chapter12Error(f"{path} ({kind}) lacks {', '.join(missing)}; rerun its notebook")

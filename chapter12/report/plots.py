@@ -29,9 +29,17 @@ def plot_training_curves(runs: list[dict]):
 
     models = list(dict.fromkeys(r["model"] for r in runs))
     handles = [Line2D([], [], color=_COLORS.get(m, "gray"), label=m) for m in models]
-    handles += [Line2D([], [], color="black", label="training"), Line2D([], [], color="black", linestyle="--", label="validation")]
+    handles += [
+        Line2D([], [], color="black", label="training"),
+        Line2D([], [], color="black", linestyle="--", label="validation"),
+    ]
     n_seeds = len({r["seed"] for r in runs})
-    axes[1].legend(handles=handles, fontsize=8, loc="lower right", title=f"one line per run ({n_seeds} seed{'s' if n_seeds != 1 else ''})")
+    axes[1].legend(
+        handles=handles,
+        fontsize=8,
+        loc="lower right",
+        title=f"one line per run ({n_seeds} seed{'s' if n_seeds != 1 else ''})",
+    )
     fig.tight_layout()
     return fig
 
@@ -46,15 +54,31 @@ def plot_test_accuracy(runs: list[dict]):
     width = 0.38
     for i, model in enumerate(models):
         stats = summary[model]["test_accuracy"]
-        ax.bar(i - width / 2, stats["mean"], width, yerr=stats["sd"] or 0, capsize=6,
-               color=_COLORS.get(model, "gray"), label="reproduced (mean ± sd)" if i == 0 else None)
+        ax.bar(
+            i - width / 2,
+            stats["mean"],
+            width,
+            yerr=stats["sd"] or 0,
+            capsize=6,
+            color=_COLORS.get(model, "gray"),
+            label="reproduced (mean ± sd)" if i == 0 else None,
+        )
         seeds = [r["test_accuracy"] for r in runs if r["model"] == model]
         ax.plot([i - width / 2] * len(seeds), seeds, "k.", label="one seed" if i == 0 else None)
-        ax.text(i - width / 2, stats["mean"] + (stats["sd"] or 0) + 0.01, f"{stats['mean']:.3f}", ha="center", fontsize=9)
+        ax.text(
+            i - width / 2, stats["mean"] + (stats["sd"] or 0) + 0.01, f"{stats['mean']:.3f}", ha="center", fontsize=9
+        )
         if model in BOOK_RESULTS:
             book = BOOK_RESULTS[model]["test_accuracy"]
-            ax.bar(i + width / 2, book, width, color="lightgray", edgecolor="black", hatch="//",
-                   label="book" if i == 0 else None)
+            ax.bar(
+                i + width / 2,
+                book,
+                width,
+                color="lightgray",
+                edgecolor="black",
+                hatch="//",
+                label="book" if i == 0 else None,
+            )
             ax.text(i + width / 2, book + 0.01, f"{book:.3f}", ha="center", fontsize=9)
     ax.set_xticks(range(len(models)), models)
     ax.set_ylim(0.4, 1.0)
@@ -68,7 +92,8 @@ def plot_test_accuracy(runs: list[dict]):
 
 
 def save_figures(runs: list[dict], folder, timing: list[dict] | None = None) -> list:
-    """Draw the accuracy figures (and the timing figure, given timing entries) as PNGs into folder; returns the paths."""
+    """Draw the accuracy figures (and the timing figure, given timing entries) as PNGs into folder; returns the
+    paths."""
     from pathlib import Path
 
     import matplotlib.pyplot as plt
@@ -77,8 +102,10 @@ def save_figures(runs: list[dict], folder, timing: list[dict] | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     drawings = []
     if runs:
-        drawings += [("training_curves.png", lambda: plot_training_curves(runs)),
-                     ("test_accuracy.png", lambda: plot_test_accuracy(runs))]
+        drawings += [
+            ("training_curves.png", lambda: plot_training_curves(runs)),
+            ("test_accuracy.png", lambda: plot_test_accuracy(runs)),
+        ]
     if timing:
         drawings.append(("timing.png", lambda: plot_timing(timing, BOOK_TIME_RATIO)))
     paths = []
@@ -108,8 +135,15 @@ def plot_timing(entries: list[dict], book_ratio: float | None = None):
             low = min(e["min_epoch_seconds"] for e in mine)
             high = max(e["max_epoch_seconds"] for e in mine)
             x = g + (m - (len(models) - 1) / 2) * width
-            ax.bar(x, middle, width, yerr=[[middle - low], [high - middle]], capsize=5,
-                   color=_COLORS.get(model, "gray"), label=model if g == 0 else None)
+            ax.bar(
+                x,
+                middle,
+                width,
+                yerr=[[middle - low], [high - middle]],
+                capsize=5,
+                color=_COLORS.get(model, "gray"),
+                label=model if g == 0 else None,
+            )
             ax.text(x, high, f"{middle:.1f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(groups)), [f"{b}\n{v}" for b, v in groups])
     ax.set_ylabel("seconds per epoch (median; whiskers min–max)")
@@ -118,8 +152,14 @@ def plot_timing(entries: list[dict], book_ratio: float | None = None):
     summary = timing_summary(entries)
     labels = [f"{s['backend']}\n{s['variant']}" for s in summary]
     for i, s in enumerate(summary):
-        ax_ratio.bar(i, s["ratio_median"], 0.6, color="tab:gray",
-                     yerr=[[s["ratio_median"] - s["ratio_min"]], [s["ratio_max"] - s["ratio_median"]]], capsize=5)
+        ax_ratio.bar(
+            i,
+            s["ratio_median"],
+            0.6,
+            color="tab:gray",
+            yerr=[[s["ratio_median"] - s["ratio_min"]], [s["ratio_max"] - s["ratio_median"]]],
+            capsize=5,
+        )
         ax_ratio.text(i, s["ratio_max"], f"{s['ratio_median']:.2f}×", ha="center", va="bottom", fontsize=9)
     if book_ratio:
         ax_ratio.axhline(book_ratio, color="black", linestyle="--", label=f"book: roughly {book_ratio:g}×")

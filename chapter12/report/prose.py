@@ -17,8 +17,15 @@ def say(text: str) -> None:
     display(Markdown(text), metadata=COMPUTED)
 
 
-def compare(value: float, other: float, *, above: str = "above", below: str = "below", same: str = "level with",
-            tolerance: float = 0.0) -> str:
+def compare(
+    value: float,
+    other: float,
+    *,
+    above: str = "above",
+    below: str = "below",
+    same: str = "level with",
+    tolerance: float = 0.0,
+) -> str:
     """The word for how `value` stands against `other`: above, below, or level within `tolerance`."""
     if abs(value - other) <= tolerance:
         return same

@@ -24,11 +24,15 @@ def header(settings: dict[str, Any]) -> dict[str, Any]:
 
 def settings_differ(old: dict[str, Any], new: dict[str, Any]) -> str:
     """'' when two grids share their settings, else every difference, said in words (fingerprints shortened)."""
+
     def show(value):
         return repr(value[:12] + "...") if isinstance(value, str) and len(value) > 40 else repr(value)
 
-    return "; ".join(f"{name} {show(old.get(name))} there, {show(new.get(name))} here"
-                     for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
+    return "; ".join(
+        f"{name} {show(old.get(name))} there, {show(new.get(name))} here"
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    )
 
 
 def done_keys(path: "str | os.PathLike", settings: dict[str, Any]) -> set[str]:
@@ -41,8 +45,10 @@ def done_keys(path: "str | os.PathLike", settings: dict[str, Any]) -> set[str]:
     head, records, damaged = scan_sweep(path)
     difference = settings_differ(head.get("settings", {}), settings)
     if difference:
-        raise Chapter12Error(f"{path} holds a sweep with other settings ({difference}); use another --out, "
-                             "or --overwrite to start it again")
+        raise Chapter12Error(
+            f"{path} holds a sweep with other settings ({difference}); use another --out, "
+            "or --overwrite to start it again"
+        )
     if damaged:
         print(damaged_note(path, damaged), file=sys.stderr)
     return {r["key"] for r in records if r.get("status") == "ok"}
@@ -51,9 +57,11 @@ def done_keys(path: "str | os.PathLike", settings: dict[str, Any]) -> set[str]:
 def damaged_note(path: "str | os.PathLike", damaged: list[tuple[int, str]]) -> str:
     """The note a resumed sweep prints about the damaged lines (number, what is wrong) it skips."""
     numbers = ", ".join(str(n) for n, _ in damaged[:10]) + (", ..." if len(damaged) > 10 else "")
-    return (f"note: skipped {len(damaged)} damaged line{'s' if len(damaged) > 1 else ''} of {path} "
-            f"(line{'s' if len(damaged) > 1 else ''} {numbers}; line {damaged[0][0]}: {damaged[0][1]}); the sweep "
-            "takes them out of the file and runs their cells again")
+    return (
+        f"note: skipped {len(damaged)} damaged line{'s' if len(damaged) > 1 else ''} of {path} "
+        f"(line{'s' if len(damaged) > 1 else ''} {numbers}; line {damaged[0][0]}: {damaged[0][1]}); the sweep "
+        "takes them out of the file and runs their cells again"
+    )
 
 
 def start_file(path: "str | os.PathLike", settings: dict[str, Any]) -> None:
@@ -67,8 +75,9 @@ def start_file(path: "str | os.PathLike", settings: dict[str, Any]) -> None:
     text = path.read_bytes()
     if damaged:  # line numbers count from 1; the part after the last newline is a cut line or nothing
         drop = {number for number, _ in damaged}
-        kept = b"".join(line + b"\n" for number, line in enumerate(text.split(b"\n")[:-1], start=1)
-                        if number not in drop)
+        kept = b"".join(
+            line + b"\n" for number, line in enumerate(text.split(b"\n")[:-1], start=1) if number not in drop
+        )
         atomic_write(path, lambda f: f.write(kept))
         return
     if text and not text.endswith(b"\n"):
@@ -100,8 +109,9 @@ def scan_sweep(path: "str | os.PathLike") -> tuple[dict, list[dict], list[tuple[
     writing) is left out."""
     path = Path(path)
     if not path.is_file():
-        raise Chapter12Error(f"{path} {'is a folder' if path.is_dir() else 'does not exist'}; pass the "
-                             "results.jsonl of a sweep")
+        raise Chapter12Error(
+            f"{path} {'is a folder' if path.is_dir() else 'does not exist'}; pass the results.jsonl of a sweep"
+        )
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as e:
@@ -114,12 +124,16 @@ def scan_sweep(path: "str | os.PathLike") -> tuple[dict, list[dict], list[tuple[
         raise Chapter12Error(f"{path} is not a chapter12 sweep results file (its first line is not a sweep header)")
     version = head.get("schema_version")
     if version != SCHEMA_VERSION or isinstance(version, bool):
-        raise Chapter12Error(f"{path} was written by another version of chapter12 (schema "
-                             f"{shown(version)}, this one reads {SCHEMA_VERSION}); run the sweep again")
+        raise Chapter12Error(
+            f"{path} was written by another version of chapter12 (schema "
+            f"{shown(version)}, this one reads {SCHEMA_VERSION}); run the sweep again"
+        )
     problem = header_problem(head)
     if problem:
-        raise Chapter12Error(f"{path}, line {lines[0][0]}: {problem}; the header was edited or damaged; fix it, "
-                             "or run the sweep again with --overwrite")
+        raise Chapter12Error(
+            f"{path}, line {lines[0][0]}: {problem}; the header was edited or damaged; fix it, "
+            "or run the sweep again with --overwrite"
+        )
     records: dict[str, dict] = {}
     damaged = []
     for number, line in lines[1:]:
@@ -138,8 +152,10 @@ def read_sweep(path: "str | os.PathLike") -> tuple[dict, list[dict]]:
     head, records, damaged = scan_sweep(path)
     if damaged:
         number, problem = damaged[0]
-        raise Chapter12Error(f"{path}, line {number}: {problem}; the file was edited or damaged; fix or delete that "
-                             "line, or run the sweep again to redo its cell")
+        raise Chapter12Error(
+            f"{path}, line {number}: {problem}; the file was edited or damaged; fix or delete that "
+            "line, or run the sweep again to redo its cell"
+        )
     return head, records
 
 

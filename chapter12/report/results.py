@@ -66,15 +66,24 @@ def _accuracy_table(summary: dict, runs: list[dict]) -> list[str]:
     if not summary:
         lines.append("| (no runs finished) | | | | | | |")
     if runs:
-        lines += ["", "Per run:", "", "| model | seed | test accuracy | test loss | epochs | train s |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Per run:",
+            "",
+            "| model | seed | test accuracy | test loss | epochs | train s |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in runs:
             lines.append(
                 f"| {r['model']} | {r['seed']} | {r['test_accuracy']:.4f} | {r['test_loss']:.4f} "
                 f"| {len(r['epoch_seconds'])} | {sum(r['epoch_seconds']):.1f} |"
             )
         first = runs[0]
-        lines += ["", f"Data: {first['data_source']}; {first['n_train']:,} train, {first['n_val']:,} validation, "
-                  f"{first['n_test']:,} test reviews."]
+        lines += [
+            "",
+            f"Data: {first['data_source']}; {first['n_train']:,} train, {first['n_val']:,} validation, "
+            f"{first['n_test']:,} test reviews.",
+        ]
     return lines
 
 
@@ -92,51 +101,78 @@ def summary_markdown(results: dict) -> str:
     else:
         lines += _accuracy_table(summary, results.get("runs", []))
     if results.get("timing"):
-        lines += ["", "## Training time", "", "Seconds per epoch after the first (which also compiles), "
-                  "interleaved repeats; the book says the LSTM roughly doubles the time.", "",
-                  timing_table_markdown(results).rstrip()]
+        lines += [
+            "",
+            "## Training time",
+            "",
+            "Seconds per epoch after the first (which also compiles), "
+            "interleaved repeats; the book says the LSTM roughly doubles the time.",
+            "",
+            timing_table_markdown(results).rstrip(),
+        ]
     env = results.get("environment") or {}
     if env:
         lines += [""] if results.get("timing") else []
         lines.append(
-            f"Ran on {env.get('device')} ({env.get('cpu')}, {env.get('cpu_count')} cores) with Keras {env.get('keras')}, "
+            f"Ran on {env.get('device')} ({env.get('cpu')}, {env.get('cpu_count')} cores) with Keras {env.get('keras')}, "  # noqa: E501
             f"{env.get('backend')} {env.get('backend_version')}, Python {env.get('python')}."
         )
     return "\n".join(lines) + "\n"
 
 
 def timing_table_markdown(measured: dict) -> str:
-    """Three Markdown tables: times per (backend, variant, model), the LSTM/RNN ratios, and FLOP/s against the hardware."""
+    """Three Markdown tables: times per (backend, variant, model), the LSTM/RNN ratios, and FLOP/s against the
+    hardware."""
     entries, summary = measured["timing"], measured.get("timing_summary") or timing_summary(measured["timing"])
-    lines = ["| backend | device | variant | model | first epoch s | median epoch s (min–max) | reviews/s | test accuracy | runs |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| backend | device | variant | model | first epoch s | median epoch s (min–max) | reviews/s | test accuracy | runs |",  # noqa: E501
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     groups = list(dict.fromkeys((e["backend"], e["device"], e["variant"], e["model"]) for e in entries))
     for backend, device, variant, model in groups:
-        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
+        mine = [
+            e
+            for e in entries
+            if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)
+        ]
         median = statistics.median(e["median_epoch_seconds"] for e in mine)
         accuracies = [e["test_accuracy"] for e in mine if e["test_accuracy"] is not None]
         accuracy = f"{statistics.mean(accuracies):.4f}" if accuracies else "—"
         lines.append(
-            f"| {backend} | {device} | {variant} | {model} | {statistics.median(e['first_epoch_seconds'] for e in mine):.2f} "
-            f"| {median:.2f} ({min(e['min_epoch_seconds'] for e in mine):.2f}–{max(e['max_epoch_seconds'] for e in mine):.2f}) "
+            f"| {backend} | {device} | {variant} | {model} | {statistics.median(e['first_epoch_seconds'] for e in mine):.2f} "  # noqa: E501
+            f"| {median:.2f} ({min(e['min_epoch_seconds'] for e in mine):.2f}–{max(e['max_epoch_seconds'] for e in mine):.2f}) "  # noqa: E501
             f"| {statistics.median(e['samples_per_second'] for e in mine):,.0f} | {accuracy} | {len(mine)} |"
         )
-    lines += ["", "| backend | device | variant | LSTM / simple RNN time: median (min–max) | repeats | book | arithmetic |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| backend | device | variant | LSTM / simple RNN time: median (min–max) | repeats | book | arithmetic |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in summary:
-        lines.append(f"| {s['backend']} | {s['device']} | {s['variant']} | {s['ratio_median']:.2f} "
-                     f"({s['ratio_min']:.2f}–{s['ratio_max']:.2f}) | {s['n']} | roughly {BOOK_TIME_RATIO:g} | 4.00 |")
+        lines.append(
+            f"| {s['backend']} | {s['device']} | {s['variant']} | {s['ratio_median']:.2f} "
+            f"({s['ratio_min']:.2f}–{s['ratio_max']:.2f}) | {s['n']} | roughly {BOOK_TIME_RATIO:g} | 4.00 |"
+        )
     peaks = measured.get("matmul_flops_per_second", {})
-    lines += ["", "| backend | variant | model | GFLOP per epoch | achieved GFLOP/s | matmul GFLOP/s (same run) | share of matmul speed |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| backend | variant | model | GFLOP per epoch | achieved GFLOP/s | matmul GFLOP/s (same run) | share of matmul speed |",  # noqa: E501
+        "|---|---|---|---|---|---|---|",
+    ]
     for backend, device, variant, model in groups:
-        mine = [e for e in entries if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)]
+        mine = [
+            e
+            for e in entries
+            if (e["backend"], e["device"], e["variant"], e["model"]) == (backend, device, variant, model)
+        ]
         achieved = statistics.median(e["achieved_flops_per_second"] for e in mine)
         peak = peaks.get(backend)
         share = f"{achieved / peak:.1%}" if peak else "—"
         peak_text = f"{peak / 1e9:,.1f}" if peak else "—"
-        lines.append(f"| {backend} | {variant} | {model} | {mine[0]['flops_per_epoch'] / 1e9:,.1f} | {achieved / 1e9:,.1f} "
-                     f"| {peak_text} | {share} |")
+        lines.append(
+            f"| {backend} | {variant} | {model} | {mine[0]['flops_per_epoch'] / 1e9:,.1f} | {achieved / 1e9:,.1f} "
+            f"| {peak_text} | {share} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -151,11 +187,15 @@ def terminal_summary(results: dict) -> str:
         lines += ["model               book accuracy   reproduced (mean ± sd)   seeds"]
         for model, stats in summary.items():
             book = BOOK_RESULTS.get(model, {}).get("test_accuracy")
-            lines.append(f"{model:<19} {f'{book:.4f}' if book else '—':<15} {_fmt(stats['test_accuracy']):<24} "
-                         f"{stats['test_accuracy']['n']}")
+            lines.append(
+                f"{model:<19} {f'{book:.4f}' if book else '—':<15} {_fmt(stats['test_accuracy']):<24} "
+                f"{stats['test_accuracy']['n']}"
+            )
     for s in results.get("timing_summary") or []:
-        lines.append(f"LSTM / simple RNN time, {s['backend']} {s['variant']}: {s['ratio_median']:.2f} "
-                     f"(book: roughly {BOOK_TIME_RATIO:g}, arithmetic: 4)")
+        lines.append(
+            f"LSTM / simple RNN time, {s['backend']} {s['variant']}: {s['ratio_median']:.2f} "
+            f"(book: roughly {BOOK_TIME_RATIO:g}, arithmetic: 4)"
+        )
     env = results.get("environment") or {}
     if env:
         lines.append(f"on {env.get('device')} ({env.get('cpu')}), Keras {env.get('keras')} with {env.get('backend')}")

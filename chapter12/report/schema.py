@@ -73,10 +73,14 @@ CELL: dict[str, Rule] = {  # every cell line
 FINISHED: dict[str, Rule] = {  # a cell whose status is ok
     "test_accuracy": (lambda v: _number(v, 0, 1), "a number in [0, 1]"),
     "test_loss": (lambda v: _number(v, 0, BIG), "a number in [0, 1e9]"),
-    "epoch_seconds": (lambda v: _list(v, lambda x: _number(x, 0, BIG), at_least=1),
-                      "a list of numbers in [0, 1e9], one per epoch"),
-    "history": (lambda v: _object(v, lambda x: _list(x, lambda y: _number(y, -BIG, BIG))),
-                "an object of lists of numbers in [-1e9, 1e9]"),
+    "epoch_seconds": (
+        lambda v: _list(v, lambda x: _number(x, 0, BIG), at_least=1),
+        "a list of numbers in [0, 1e9], one per epoch",
+    ),
+    "history": (
+        lambda v: _object(v, lambda x: _list(x, lambda y: _number(y, -BIG, BIG))),
+        "an object of lists of numbers in [-1e9, 1e9]",
+    ),
     "n_train": (lambda v: _whole(v, 0), "a whole number >= 0"),
     "n_val": (lambda v: _whole(v, 0), "a whole number >= 0"),
     "n_test": (lambda v: _whole(v, 0), "a whole number >= 0"),
@@ -89,8 +93,10 @@ OPTIONAL: dict[str, Rule] = {  # checked where a line has them
     "threads": (lambda v: v is None or _whole(v, 1), "a whole number >= 1 or null"),
     "log": (lambda v: v is None or _text(v), "a string or null"),
     "finished": (_text, "a string"),
-    "phases": (lambda v: v is None or _object(v, lambda x: _number(x, 0, BIG)), "an object of numbers in [0, 1e9], "
-               "or null"),
+    "phases": (
+        lambda v: v is None or _object(v, lambda x: _number(x, 0, BIG)),
+        "an object of numbers in [0, 1e9], or null",
+    ),
     "keras_backend": (lambda v: v is None or _text(v), "a string or null"),
     "log_tail": (lambda v: _list(v, _text), "a list of strings"),
 }
@@ -99,7 +105,7 @@ OPTIONAL: dict[str, Rule] = {  # checked where a line has them
 def shown(value: Any, width: int = 40) -> str:
     """repr of value, cut to width characters, for an error message."""
     text = repr(value)
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _first_problem(record: dict, rules: dict[str, Rule], prefix: str = "", required: bool = True) -> str | None:
@@ -131,6 +137,8 @@ def cell_problem(record: Any) -> str | None:
     unknown = sorted(set(record["params"]) - set(PARAMS))
     if unknown:
         return f"params has {shown(unknown[0])}, which is not an axis of a sweep (they are {', '.join(PARAMS)})"
-    return (_first_problem(record["params"], PARAMS, "params.")
-            or _first_problem(record, FINISHED if record["status"] == "ok" else FAILED)
-            or _first_problem(record, OPTIONAL, required=False))
+    return (
+        _first_problem(record["params"], PARAMS, "params.")
+        or _first_problem(record, FINISHED if record["status"] == "ok" else FAILED)
+        or _first_problem(record, OPTIONAL, required=False)
+    )

@@ -32,12 +32,21 @@ def ok_rows(records: Iterable[dict]) -> list[dict]:
             continue
         row = dict(r["params"])
         last_epoch = {k: v[-1] for k, v in (r.get("history") or {}).items() if v}
-        row.update(test_accuracy=r["test_accuracy"], test_loss=r["test_loss"], epoch_seconds=seconds_per_epoch(r),
-                   train_accuracy=last_epoch.get("accuracy", float("nan")),
-                   seconds=r.get("seconds"), worker=r.get("worker"), threads=r.get("threads"), key=r["key"])
+        row.update(
+            test_accuracy=r["test_accuracy"],
+            test_loss=r["test_loss"],
+            epoch_seconds=seconds_per_epoch(r),
+            train_accuracy=last_epoch.get("accuracy", float("nan")),
+            seconds=r.get("seconds"),
+            worker=r.get("worker"),
+            threads=r.get("threads"),
+            key=r["key"],
+        )
         rows.append(row)
-    return sorted(rows, key=lambda row: tuple(str(row[a]).zfill(12) if isinstance(row[a], int) else str(row[a])
-                                              for a in AXIS_ORDER))
+    return sorted(
+        rows,
+        key=lambda row: tuple(str(row[a]).zfill(12) if isinstance(row[a], int) else str(row[a]) for a in AXIS_ORDER),
+    )
 
 
 def varying_axes(rows: list[dict]) -> list[str]:
@@ -56,17 +65,19 @@ def series(rows: list[dict], x: str, value: str = "test_accuracy") -> list[dict]
     for combo, by_x in sorted(groups.items(), key=lambda kv: [str(v) for v in kv[0]]):
         xs = sorted(by_x)
         values = [by_x[v] for v in xs]
-        out.append({
-            "label": ", ".join(_label(a, v) for a, v in zip(others, combo)) or value,
-            "group": dict(zip(others, combo)),
-            "x": xs,
-            "mean": [statistics.fmean(v) for v in values],
-            "sd": [statistics.stdev(v) if len(v) > 1 else 0.0 for v in values],
-            "min": [min(v) for v in values],
-            "max": [max(v) for v in values],
-            "n": [len(v) for v in values],
-            "values": values,
-        })
+        out.append(
+            {
+                "label": ", ".join(_label(a, v) for a, v in zip(others, combo)) or value,
+                "group": dict(zip(others, combo)),
+                "x": xs,
+                "mean": [statistics.fmean(v) for v in values],
+                "sd": [statistics.stdev(v) if len(v) > 1 else 0.0 for v in values],
+                "min": [min(v) for v in values],
+                "max": [max(v) for v in values],
+                "n": [len(v) for v in values],
+                "values": values,
+            }
+        )
     return out
 
 
@@ -142,8 +153,7 @@ def axis_table(rows: list[dict], x: str, value: str = "test_accuracy", digits: i
     """A markdown table: one row per value of x, one column per series (mean ± sd over seeds, n)."""
     all_series = series(rows, x, value)
     xs = sorted({v for s in all_series for v in s["x"]})
-    lines = [f"| {x} | " + " | ".join(s["label"] for s in all_series) + " |",
-             "|---" * (len(all_series) + 1) + "|"]
+    lines = [f"| {x} | " + " | ".join(s["label"] for s in all_series) + " |", "|---" * (len(all_series) + 1) + "|"]
     for xv in xs:
         cells = []
         for s in all_series:
@@ -175,42 +185,66 @@ def sweep_summary_markdown(head: dict, records: list[dict]) -> str:
     rows = ok_rows(records)
     failed = [r for r in records if r.get("status") != "ok"]
     s = head.get("settings", {})
-    lines = ["# Sweep", "",
-             f"Data: {s.get('data')} (vocabulary {s.get('vocabulary')}, fingerprint {str(s.get('data_fingerprint'))[:12]}); "
-             f"{s.get('epochs')} epoch(s), batch size {s.get('batch_size')}; the book's settings otherwise.", "",
-             f"{len(rows)} cells done, {len(failed)} failed.", ""]
+    lines = [
+        "# Sweep",
+        "",
+        f"Data: {s.get('data')} (vocabulary {s.get('vocabulary')}, fingerprint {str(s.get('data_fingerprint'))[:12]}); "
+        f"{s.get('epochs')} epoch(s), batch size {s.get('batch_size')}; the book's settings otherwise.",
+        "",
+        f"{len(rows)} cells done, {len(failed)} failed.",
+        "",
+    ]
     varying = varying_axes(rows)
     if rows and "maxlen" in varying:
-        lines += ["## Test accuracy against the words kept per review (maxlen)", "",
-                  "Mean ± standard deviation over seeds; n = number of seeds.", ""]
+        lines += [
+            "## Test accuracy against the words kept per review (maxlen)",
+            "",
+            "Mean ± standard deviation over seeds; n = number of seeds.",
+            "",
+        ]
         lines += axis_table(rows, "maxlen") + [""]
         gaps = gap_by(rows, "maxlen")
         if gaps and "model" in varying and len(varying) <= 3:
-            lines += ["LSTM minus simple RNN, same seed: " +
-                      ", ".join(f"maxlen {xv}: {g:+.4f} (n={n})" for xv, g, n in gaps) + ".", ""]
-        lines += ["## Seconds per epoch against maxlen", "",
-                  "Median of each cell's epochs after the first; then mean ± sd over seeds.", ""]
+            lines += [
+                "LSTM minus simple RNN, same seed: "
+                + ", ".join(f"maxlen {xv}: {g:+.4f} (n={n})" for xv, g, n in gaps)
+                + ".",
+                "",
+            ]
+        lines += [
+            "## Seconds per epoch against maxlen",
+            "",
+            "Median of each cell's epochs after the first; then mean ± sd over seeds.",
+            "",
+        ]
         lines += axis_table(rows, "maxlen", "epoch_seconds", digits=2) + [""]
         for se in series(rows, "maxlen", "epoch_seconds"):
             xs = [x for x, vals in zip(se["x"], se["values"]) for _ in vals]
             ys = [v for vals in se["values"] for v in vals]
             if len(set(xs)) > 1:
                 a, b = linear_fit(xs, ys)
-                lines.append(f"- {se['label']}: seconds per epoch ≈ {a:.2f} + {b * 100:.3f} × maxlen/100 "
-                             "(least squares over every cell)")
+                lines.append(
+                    f"- {se['label']}: seconds per epoch ≈ {a:.2f} + {b * 100:.3f} × maxlen/100 "
+                    "(least squares over every cell)"
+                )
         lines.append("")
     for axis in ("num_words", "units", "recurrent_dropout", "backend"):
         if rows and axis in varying:
             lines += [f"## Test accuracy against {axis}", ""] + axis_table(rows, axis) + [""]
     if rows:
-        lines += ["## Every cell", "",
-                  "| model | seed | maxlen | num_words | units | recurrent_dropout | backend | test accuracy | test loss "
-                  "| s/epoch | s (cell) | worker |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "## Every cell",
+            "",
+            "| model | seed | maxlen | num_words | units | recurrent_dropout | backend | test accuracy | test loss "
+            "| s/epoch | s (cell) | worker |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in rows:
-            lines.append(f"| {r['model']} | {r['seed']} | {r['maxlen']} | {r['num_words']} | {r['units']} | "
-                         f"{r['recurrent_dropout']:g} | {r['backend']} | {r['test_accuracy']:.4f} | {r['test_loss']:.4f} | "
-                         f"{r['epoch_seconds']:.2f} | {r['seconds'] or 0:.1f} | {r['worker']} |")
+            lines.append(
+                f"| {r['model']} | {r['seed']} | {r['maxlen']} | {r['num_words']} | {r['units']} | "
+                f"{r['recurrent_dropout']:g} | {r['backend']} | {r['test_accuracy']:.4f} | {r['test_loss']:.4f} | "
+                f"{r['epoch_seconds']:.2f} | {r['seconds'] or 0:.1f} | {r['worker']} |"
+            )
         lines.append("")
     if failed:
         lines += ["## Failed cells", "", "| key | parameters | error | log |", "|---|---|---|---|"]

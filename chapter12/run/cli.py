@@ -31,99 +31,188 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("reproduce", help="execute the chapter's notebooks and write results, summary and figures")
     rep.add_argument("--out", type=Path, required=True, help="output folder (must be new or empty, or use --overwrite)")
-    rep.add_argument("--quick", action="store_true", help="use the bundled sample of 4,000/2,000 reviews (offline, minutes)")
-    rep.add_argument("--data", metavar="PATH", help="aclImdb_v1.tar.gz, an aclImdb/ folder or imdb.npz (default: "
-                     "$CHAPTER12_DATA, else the Keras download)")
-    rep.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="N", help="one run per seed and model (default: 0)")
-    rep.add_argument("--models", nargs="+", default=["simple_rnn", "lstm"], metavar="KIND",
-                     help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
+    rep.add_argument(
+        "--quick", action="store_true", help="use the bundled sample of 4,000/2,000 reviews (offline, minutes)"
+    )
+    rep.add_argument(
+        "--data",
+        metavar="PATH",
+        help="aclImdb_v1.tar.gz, an aclImdb/ folder or imdb.npz (default: $CHAPTER12_DATA, else the Keras download)",
+    )
+    rep.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], metavar="N", help="one run per seed and model (default: 0)"
+    )
+    rep.add_argument(
+        "--models",
+        nargs="+",
+        default=["simple_rnn", "lstm"],
+        metavar="KIND",
+        help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)",
+    )
     rep.add_argument("--epochs", type=int, help=f"epochs per run (default: the book's {book.epochs})")
     rep.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
-    rep.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK",
-                     help=f"run only these notebooks, from: {', '.join(NOTEBOOKS)} (default: all)")
+    rep.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="NOTEBOOK",
+        help=f"run only these notebooks, from: {', '.join(NOTEBOOKS)} (default: all)",
+    )
     rep.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
-    rep.add_argument("--backend", help="Keras backend for the notebooks: tensorflow, jax or torch "
-                     "(default: $KERAS_BACKEND, else tensorflow)")
+    rep.add_argument(
+        "--backend",
+        help="Keras backend for the notebooks: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)",
+    )
     rep.add_argument("--repeats", type=int, metavar="N", help="timed runs per model and variant (default: 2)")
-    rep.add_argument("--verbose", action="store_true", help="stream every notebook's output instead of a progress line "
-                     "per notebook (the output also goes to RUN/reproduce.log)")
-    rep.add_argument("--vocabulary", choices=VOCABULARIES, default="keras",
-                     help="how the Stanford reviews become words: keras (default: exactly Keras's imdb.npz, the "
-                          "book's data) or clean (chapter12's own tokenizer, no 'br')")
+    rep.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream every notebook's output instead of a progress line "
+        "per notebook (the output also goes to RUN/reproduce.log)",
+    )
+    rep.add_argument(
+        "--vocabulary",
+        choices=VOCABULARIES,
+        default="keras",
+        help="how the Stanford reviews become words: keras (default: exactly Keras's imdb.npz, the "
+        "book's data) or clean (chapter12's own tokenizer, no 'br')",
+    )
 
     tim = sub.add_parser("time", help="time simple RNN vs LSTM on one or more Keras backends (no notebook needed)")
-    tim.add_argument("--backends", nargs="+", default=None, metavar="NAME",
-                     help="Keras backends, each timed in its own process (default: $KERAS_BACKEND, else tensorflow)")
+    tim.add_argument(
+        "--backends",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="Keras backends, each timed in its own process (default: $KERAS_BACKEND, else tensorflow)",
+    )
     tim.add_argument("--data", metavar="PATH", help="as for reproduce")
     tim.add_argument("--quick", action="store_true", help="time on the bundled sample")
     tim.add_argument("--vocabulary", choices=VOCABULARIES, default="keras", help="as for reproduce")
     tim.add_argument("--variants", nargs="+", default=["book", "fused"], metavar="NAME", help="book and/or fused")
     tim.add_argument("--epochs", type=int, default=3, help="epochs per timed run, at least 3 (default: 3)")
     tim.add_argument("--repeats", type=int, default=2, help="interleaved repeats (default: 2)")
-    tim.add_argument("--batch-size", type=int, default=book.batch_size,
-                     help=f"batch size (default: the book's {book.batch_size})")
+    tim.add_argument(
+        "--batch-size", type=int, default=book.batch_size, help=f"batch size (default: the book's {book.batch_size})"
+    )
     tim.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
 
     hnd = sub.add_parser("handouts", help="turn a reproduce run's executed notebooks into standalone HTML pages")
     hnd.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run")
-    hnd.add_argument("--hide-code", action="store_true", help="show the prose, printed results and figures, not the code")
-    hnd.add_argument("--out", type=Path, default=None, metavar="DIR", help="folder for the pages (default: RUN_DIR/handouts)")
+    hnd.add_argument(
+        "--hide-code", action="store_true", help="show the prose, printed results and figures, not the code"
+    )
+    hnd.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="folder for the pages (default: RUN_DIR/handouts)"
+    )
     hnd.add_argument("--answers", action="store_true", help="include the answers to the exercises (a teacher's copy)")
-    hnd.add_argument("--pdf", action="store_true", help="also print every page to an A4 PDF with headless Chromium "
-                     "(found on the PATH, or $CHAPTER12_CHROMIUM)")
+    hnd.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every page to an A4 PDF with headless Chromium (found on the PATH, or $CHAPTER12_CHROMIUM)",
+    )
 
     prd = sub.add_parser("predict", help="P(positive) of a review of your own, from every model a reproduce run saved")
-    prd.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run (accuracy notebook)")
+    prd.add_argument(
+        "run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a reproduce run (accuracy notebook)"
+    )
     prd.add_argument("text", nargs="?", help="the review; leave it out to read --file or standard input")
     prd.add_argument("--file", type=Path, metavar="PATH", help="read the review from this text file")
 
-    swp = sub.add_parser("sweep", help="train a grid of the chapter's experiment on Dask (a local cluster, or --scheduler)")
-    swp.add_argument("--out", type=Path, required=True, help="folder for results.jsonl, logs, summary and figures; "
-                     "running the same command again goes on where it stopped")
-    swp.add_argument("--grid", type=Path, metavar="FILE", help="axes and settings from a .toml, .yaml or .json file "
-                     "(keys as the flags below, e.g. maxlen = [25, 50, 100]); flags given here win")
-    swp.add_argument("--models", nargs="+", metavar="KIND",
-                     help=f"from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)")
+    swp = sub.add_parser(
+        "sweep", help="train a grid of the chapter's experiment on Dask (a local cluster, or --scheduler)"
+    )
+    swp.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for results.jsonl, logs, summary and figures; "
+        "running the same command again goes on where it stopped",
+    )
+    swp.add_argument(
+        "--grid",
+        type=Path,
+        metavar="FILE",
+        help="axes and settings from a .toml, .yaml or .json file "
+        "(keys as the flags below, e.g. maxlen = [25, 50, 100]); flags given here win",
+    )
+    swp.add_argument(
+        "--models", nargs="+", metavar="KIND", help=f"from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)"
+    )
     swp.add_argument("--seeds", type=int, nargs="+", metavar="N", help="(default: 0)")
-    swp.add_argument("--maxlen", type=int, nargs="+", metavar="N",
-                     help=f"words kept per review (default: the book's {book.maxlen})")
-    swp.add_argument("--num-words", type=int, nargs="+", metavar="N",
-                     help=f"vocabulary size (default: the book's {book.num_words})")
-    swp.add_argument("--units", type=int, nargs="+", metavar="N",
-                     help=f"recurrent units (default: the book's {book.units})")
-    swp.add_argument("--recurrent-dropout", type=float, nargs="+", metavar="P",
-                     help=f"(default: the book's {book.recurrent_dropout})")
-    swp.add_argument("--backend", nargs="+", metavar="NAME", help="Keras backends, each cell in its own process "
-                     "(default: $KERAS_BACKEND, else tensorflow)")
+    swp.add_argument(
+        "--maxlen", type=int, nargs="+", metavar="N", help=f"words kept per review (default: the book's {book.maxlen})"
+    )
+    swp.add_argument(
+        "--num-words", type=int, nargs="+", metavar="N", help=f"vocabulary size (default: the book's {book.num_words})"
+    )
+    swp.add_argument(
+        "--units", type=int, nargs="+", metavar="N", help=f"recurrent units (default: the book's {book.units})"
+    )
+    swp.add_argument(
+        "--recurrent-dropout",
+        type=float,
+        nargs="+",
+        metavar="P",
+        help=f"(default: the book's {book.recurrent_dropout})",
+    )
+    swp.add_argument(
+        "--backend",
+        nargs="+",
+        metavar="NAME",
+        help="Keras backends, each cell in its own process (default: $KERAS_BACKEND, else tensorflow)",
+    )
     swp.add_argument("--data", metavar="PATH", help="as for reproduce; on a cluster, a path every worker can read")
-    swp.add_argument("--quick", action="store_true", default=None, help="the bundled sample (offline, seconds per cell)")
+    swp.add_argument(
+        "--quick", action="store_true", default=None, help="the bundled sample (offline, seconds per cell)"
+    )
     swp.add_argument("--vocabulary", choices=VOCABULARIES, help="as for reproduce (default: keras)")
     swp.add_argument("--epochs", type=int, help=f"epochs per cell (default: the book's {book.epochs})")
     swp.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
-    swp.add_argument("--workers", type=int, help="local cluster: worker processes (default: cores / threads per worker)")
-    swp.add_argument("--threads-per-worker", type=int, default=1, help="local cluster: cells each worker runs at once "
-                     "(default: 1)")
-    swp.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786 "
-                     "(default: $DASK_SCHEDULER_ADDRESS, else a local cluster)")
-    swp.add_argument("--scheduler-file", type=Path, metavar="FILE", help="the file a Dask scheduler wrote "
-                     "(dask scheduler --scheduler-file FILE)")
+    swp.add_argument(
+        "--workers", type=int, help="local cluster: worker processes (default: cores / threads per worker)"
+    )
+    swp.add_argument(
+        "--threads-per-worker", type=int, default=1, help="local cluster: cells each worker runs at once (default: 1)"
+    )
+    swp.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else a local cluster)",
+    )
+    swp.add_argument(
+        "--scheduler-file",
+        type=Path,
+        metavar="FILE",
+        help="the file a Dask scheduler wrote (dask scheduler --scheduler-file FILE)",
+    )
     swp.add_argument("--dry-run", action="store_true", help="print the grid, which cells are done, and stop")
     swp.add_argument("--overwrite", action="store_true", help="forget the results in --out and start again")
     swp.add_argument("--no-notebook", action="store_true", help="write summary and figures but not the sweep notebook")
 
     rpt = sub.add_parser("report", help="redraw a sweep's summary.md and figures from its results.jsonl")
     rpt.add_argument("results", type=Path, metavar="RESULTS", help="a sweep's results.jsonl")
-    rpt.add_argument("--out", type=Path, metavar="DIR", help="folder for summary.md and figures/ (default: the results' folder)")
-    rpt.add_argument("--notebook", action="store_true", help="also execute the sweep notebook on them (its handout page)")
+    rpt.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder for summary.md and figures/ (default: the results' folder)"
+    )
+    rpt.add_argument(
+        "--notebook", action="store_true", help="also execute the sweep notebook on them (its handout page)"
+    )
 
-    trn = sub.add_parser("train", help="one training run with the book's settings but those given (one cell of a sweep)")
+    trn = sub.add_parser(
+        "train", help="one training run with the book's settings but those given (one cell of a sweep)"
+    )
     trn.add_argument("--model", default="lstm", help=f"from: {', '.join(MODEL_KINDS)} (default: lstm)")
     trn.add_argument("--seed", type=int, default=0)
     trn.add_argument("--maxlen", type=int, default=book.maxlen, help=f"(default: the book's {book.maxlen})")
     trn.add_argument("--num-words", type=int, default=book.num_words, help=f"(default: the book's {book.num_words})")
     trn.add_argument("--units", type=int, default=book.units, help=f"(default: the book's {book.units})")
-    trn.add_argument("--recurrent-dropout", type=float, default=book.recurrent_dropout,
-                     help=f"(default: the book's {book.recurrent_dropout})")
+    trn.add_argument(
+        "--recurrent-dropout",
+        type=float,
+        default=book.recurrent_dropout,
+        help=f"(default: the book's {book.recurrent_dropout})",
+    )
     trn.add_argument("--backend", help="default: $KERAS_BACKEND, else tensorflow")
     trn.add_argument("--epochs", type=int, default=book.epochs, help=f"(default: the book's {book.epochs})")
     trn.add_argument("--batch-size", type=int, default=book.batch_size, help=f"(default: the book's {book.batch_size})")
@@ -133,12 +222,17 @@ def _parser() -> argparse.ArgumentParser:
     trn.add_argument("--threads", type=int, default=0, help="threads for the backend (default: every core)")
     trn.add_argument("--json", type=Path, metavar="PATH", help="write the run's results to this JSON file")
 
-    sub.add_parser("doctor", help="check this environment: packages against their tested ranges, the Keras backends "
-                   "and the devices they see, Chromium and pdftoppm, the data sources; says what to do about each problem")
+    sub.add_parser(
+        "doctor",
+        help="check this environment: packages against their tested ranges, the Keras backends "
+        "and the devices they see, Chromium and pdftoppm, the data sources; says what to do about each problem",
+    )
 
     smp = sub.add_parser("make-sample", help="rebuild the bundled sample from the Stanford archive (maintainers)")
     smp.add_argument("archive", help="aclImdb_v1.tar.gz or an aclImdb/ folder")
-    smp.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file")
+    smp.add_argument(
+        "--out", type=Path, default=Path(__file__).parents[1] / "imdb" / "files", help="folder for the sample file"
+    )
     return parser
 
 
@@ -151,9 +245,19 @@ def _run(args) -> int:
         from chapter12.run.reproduce import ReproduceOptions, reproduce
 
         options = ReproduceOptions(
-            out=args.out, quick=args.quick, data=args.data, seeds=args.seeds, models=args.models,
-            epochs=args.epochs, batch_size=args.batch_size, only=args.only or list(NOTEBOOKS), overwrite=args.overwrite,
-            backend=args.backend, repeats=args.repeats, vocabulary=args.vocabulary, verbose=args.verbose,
+            out=args.out,
+            quick=args.quick,
+            data=args.data,
+            seeds=args.seeds,
+            models=args.models,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            only=args.only or list(NOTEBOOKS),
+            overwrite=args.overwrite,
+            backend=args.backend,
+            repeats=args.repeats,
+            vocabulary=args.vocabulary,
+            verbose=args.verbose,
         )
         return reproduce(options)
     if args.command == "time":
@@ -170,9 +274,16 @@ def _run(args) -> int:
             check_can_create_folder(args.json, "--json")
         backends = args.backends or [os.environ.get("KERAS_BACKEND") or "tensorflow"]
         all_settings = [
-            TimingSettings(backend=b, variants=args.variants, epochs=args.epochs, repeats=args.repeats,
-                           batch_size=args.batch_size, data_source=args.data, quick=args.quick,
-                           vocabulary=args.vocabulary).check()
+            TimingSettings(
+                backend=b,
+                variants=args.variants,
+                epochs=args.epochs,
+                repeats=args.repeats,
+                batch_size=args.batch_size,
+                data_source=args.data,
+                quick=args.quick,
+                vocabulary=args.vocabulary,
+            ).check()
             for b in backends
         ]
         measured = merge_measurements([measure_backend(s) for s in all_settings])
@@ -186,8 +297,9 @@ def _run(args) -> int:
     if args.command == "handouts":
         from chapter12.report.handouts import make_handouts
 
-        for path in make_handouts(args.run_dir, out_dir=args.out, hide_code=args.hide_code, answers=args.answers,
-                                   pdf=args.pdf):
+        for path in make_handouts(
+            args.run_dir, out_dir=args.out, hide_code=args.hide_code, answers=args.answers, pdf=args.pdf
+        ):
             print(f"wrote {path}")
         return 0
     if args.command == "predict":
@@ -227,8 +339,15 @@ def _sweep_options(args):
     from chapter12.sweep.grid import AXES, read_grid_file
 
     values = read_grid_file(args.grid) if args.grid is not None else {}
-    flags = {"models": args.models, "seeds": args.seeds, "maxlen": args.maxlen, "num_words": args.num_words,
-             "units": args.units, "recurrent_dropout": args.recurrent_dropout, "backend": args.backend}
+    flags = {
+        "models": args.models,
+        "seeds": args.seeds,
+        "maxlen": args.maxlen,
+        "num_words": args.num_words,
+        "units": args.units,
+        "recurrent_dropout": args.recurrent_dropout,
+        "backend": args.backend,
+    }
     values.update({k: v for k, v in flags.items() if v is not None})
     settings = {k: values.pop(k) for k in list(values) if k not in AXES}
     for name in ("data", "quick", "vocabulary", "epochs", "batch_size"):
@@ -239,12 +358,22 @@ def _sweep_options(args):
             raise Chapter12Error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.scheduler and args.scheduler_file:
         raise Chapter12Error("give --scheduler or --scheduler-file, not both")
-    return SweepOptions(out=args.out, values=values, data=settings.get("data"), quick=bool(settings.get("quick")),
-                        vocabulary=settings.get("vocabulary") or "keras", epochs=settings.get("epochs"),
-                        batch_size=settings.get("batch_size"), workers=args.workers,
-                        threads_per_worker=args.threads_per_worker, scheduler=args.scheduler,
-                        scheduler_file=args.scheduler_file, dry_run=args.dry_run, overwrite=args.overwrite,
-                        notebook=not args.no_notebook)
+    return SweepOptions(
+        out=args.out,
+        values=values,
+        data=settings.get("data"),
+        quick=bool(settings.get("quick")),
+        vocabulary=settings.get("vocabulary") or "keras",
+        epochs=settings.get("epochs"),
+        batch_size=settings.get("batch_size"),
+        workers=args.workers,
+        threads_per_worker=args.threads_per_worker,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+        dry_run=args.dry_run,
+        overwrite=args.overwrite,
+        notebook=not args.no_notebook,
+    )
 
 
 def _train(args) -> int:
@@ -256,9 +385,18 @@ def _train(args) -> int:
     from chapter12.sweep.grid import Grid, Settings
 
     backend = args.backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    grid = Grid.from_values({"models": [args.model], "seeds": [args.seed], "maxlen": [args.maxlen],
-                             "num_words": [args.num_words], "units": [args.units],
-                             "recurrent_dropout": [args.recurrent_dropout], "backend": [backend]}, Settings())
+    grid = Grid.from_values(
+        {
+            "models": [args.model],
+            "seeds": [args.seed],
+            "maxlen": [args.maxlen],
+            "num_words": [args.num_words],
+            "units": [args.units],
+            "recurrent_dropout": [args.recurrent_dropout],
+            "backend": [backend],
+        },
+        Settings(),
+    )
     from chapter12.checks import check_backend
 
     check_backend(backend)
@@ -266,8 +404,12 @@ def _train(args) -> int:
     check_positive_int("--batch-size", args.batch_size)
     threads = args.threads or available_cores()
     check_positive_int("--threads", threads)
-    settings = {"data": "sample" if args.quick else args.data, "vocabulary": args.vocabulary, "epochs": args.epochs,
-                "batch_size": args.batch_size}
+    settings = {
+        "data": "sample" if args.quick else args.data,
+        "vocabulary": args.vocabulary,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+    }
     from chapter12.imdb import resolve_source
     from chapter12.memory import check_memory
 
@@ -278,8 +420,10 @@ def _train(args) -> int:
     check_memory([params], batch_size=args.batch_size, n_train=n_train, n_test=n_test)
     os.environ["KERAS_BACKEND"] = backend  # before Keras is imported
     result = train_here(params, settings, threads, args.json)
-    print(f"{args.model} seed {args.seed} maxlen {args.maxlen}: test accuracy {result['test_accuracy']:.4f}, "
-          f"loss {result['test_loss']:.4f}, {result['seconds']['total']:.1f} s ({threads} thread(s))")
+    print(
+        f"{args.model} seed {args.seed} maxlen {args.maxlen}: test accuracy {result['test_accuracy']:.4f}, "
+        f"loss {result['test_loss']:.4f}, {result['seconds']['total']:.1f} s ({threads} thread(s))"
+    )
     if args.json:
         print(f"wrote {args.json}")
     return 0
@@ -295,9 +439,13 @@ def _review_text(args) -> str:
         try:
             return args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise Chapter12Error(f"cannot read the review from {args.file} ({getattr(e, 'strerror', None) or e})") from None
+            raise Chapter12Error(
+                f"cannot read the review from {args.file} ({getattr(e, 'strerror', None) or e})"
+            ) from None
     if sys.stdin is None or sys.stdin.isatty():
-        raise Chapter12Error('no review given; pass it as text ("this movie was ..."), with --file PATH, or on standard input')
+        raise Chapter12Error(
+            'no review given; pass it as text ("this movie was ..."), with --file PATH, or on standard input'
+        )
     return sys.stdin.read()
 
 
@@ -317,7 +465,10 @@ _KEPT = {
     "handouts": "the pages written so far are complete; run the same command again to write them all",
     "report": "the files written so far are complete; run the same command again to write them all",
 }
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, a batch system's time limit, a container stop; a closed terminal
+_STOP_SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGHUP,
+)  # kill, a batch system's time limit, a container stop; a closed terminal
 
 
 def _say(line: str) -> None:

@@ -22,8 +22,11 @@ from typing import Callable
 OK, FAIL, OPTIONAL = "[OK]  ", "[FAIL]", "[--]  "
 _FIX = "pip install -r requirements.txt (or make install)"
 _EXTRAS = {  # what each optional group is for
-    "test": "the test suite", "notebook": "JupyterLab (make lab)", "torch": "the torch backend",
-    "jax": "the JAX backend", "dashboard": "the live plots of the Dask dashboard",
+    "test": "the test suite",
+    "notebook": "JupyterLab (make lab)",
+    "torch": "the torch backend",
+    "jax": "the JAX backend",
+    "dashboard": "the live plots of the Dask dashboard",
 }
 
 
@@ -62,14 +65,21 @@ def package_lines() -> list[tuple[str, str]]:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
             if extra:
-                lines.append((OPTIONAL, f"{name} is not installed (optional, {_EXTRAS[extra]}: "
-                                        f"pip install 'chapter12[{extra}]')"))
+                lines.append(
+                    (
+                        OPTIONAL,
+                        f"{name} is not installed (optional, {_EXTRAS[extra]}: pip install 'chapter12[{extra}]')",
+                    )
+                )
             else:
                 lines.append((FAIL, f"{name} is not installed (wants {spec}): {_FIX}"))
             continue
         fits = SpecifierSet(spec).contains(version, prereleases=True)
-        lines.append((OK, f"{name} {version} (wants {spec})") if fits else
-                     (FAIL, f"{name} {version} is outside the tested range {spec}: pip install '{name}{spec}'"))
+        lines.append(
+            (OK, f"{name} {version} (wants {spec})")
+            if fits
+            else (FAIL, f"{name} {version} is outside the tested range {spec}: pip install '{name}{spec}'")
+        )
     return lines
 
 
@@ -88,10 +98,10 @@ def _probe(code: str) -> tuple[bool, str]:
 
 _BACKENDS = {  # how each backend says which devices it sees
     "tensorflow": "import tensorflow as tf; print(', '.join(d.name.replace('/physical_device:', '') "
-                  "for d in tf.config.list_physical_devices()))",
+    "for d in tf.config.list_physical_devices()))",
     "jax": "import jax; print(', '.join(str(d) for d in jax.devices()))",
     "torch": "import torch; print('CPU' + (', ' + ', '.join(torch.cuda.get_device_name(i) for i in "
-             "range(torch.cuda.device_count())) if torch.cuda.is_available() else ''))",
+    "range(torch.cuda.device_count())) if torch.cuda.is_available() else ''))",
 }
 
 
@@ -109,8 +119,11 @@ def backend_lines(probe: Callable[[str], tuple[bool, str]] | None = None) -> lis
             lines.append((status, f"Keras backend {name}: not installed ({fix})"))
             continue
         ok, said = probe(code)
-        lines.append((OK, f"Keras backend {name}: imports; devices: {said}") if ok else
-                     (FAIL, f"Keras backend {name}: installed but does not import ({said}); reinstall it"))
+        lines.append(
+            (OK, f"Keras backend {name}: imports; devices: {said}")
+            if ok
+            else (FAIL, f"Keras backend {name}: installed but does not import ({said}); reinstall it")
+        )
     return lines
 
 
@@ -122,11 +135,15 @@ def tool_lines() -> list[tuple[str, str]]:
     try:
         lines = [(OK, f"chromium: {find_chromium()} (PDF handouts, the browser tests)")]
     except Chapter12Error:
-        lines = [(OPTIONAL, "chromium: not found (optional, PDF handouts and the browser tests: apt-get install "
-                            "chromium)")]
+        lines = [
+            (OPTIONAL, "chromium: not found (optional, PDF handouts and the browser tests: apt-get install chromium)")
+        ]
     pdftoppm = shutil.which("pdftoppm")
-    lines.append((OK, f"pdftoppm: {pdftoppm} (the PDF tests)") if pdftoppm else
-                 (OPTIONAL, "pdftoppm: not found (optional, the PDF tests: apt-get install poppler-utils)"))
+    lines.append(
+        (OK, f"pdftoppm: {pdftoppm} (the PDF tests)")
+        if pdftoppm
+        else (OPTIONAL, "pdftoppm: not found (optional, the PDF tests: apt-get install poppler-utils)")
+    )
     return lines
 
 
@@ -135,17 +152,32 @@ def data_lines() -> list[tuple[str, str]]:
     from chapter12.imdb.sources import DATA_ENV, sample_path
 
     sample = sample_path()
-    lines = [(OK, f"data: the bundled sample ({sample}; --quick)") if sample.is_file() else
-             (FAIL, f"data: the bundled sample {sample} is missing; reinstall chapter12")]
+    lines = [
+        (OK, f"data: the bundled sample ({sample}; --quick)")
+        if sample.is_file()
+        else (FAIL, f"data: the bundled sample {sample} is missing; reinstall chapter12")
+    ]
     chosen = os.environ.get(DATA_ENV)
     if chosen:
-        lines.append((OK, f"data: ${DATA_ENV} = {chosen}") if Path(chosen).expanduser().exists() else
-                     (FAIL, f"data: ${DATA_ENV} = {chosen} does not exist; point it at aclImdb_v1.tar.gz, an "
-                            "aclImdb/ folder or imdb.npz, or unset it"))
+        lines.append(
+            (OK, f"data: ${DATA_ENV} = {chosen}")
+            if Path(chosen).expanduser().exists()
+            else (
+                FAIL,
+                f"data: ${DATA_ENV} = {chosen} does not exist; point it at aclImdb_v1.tar.gz, an "
+                "aclImdb/ folder or imdb.npz, or unset it",
+            )
+        )
     cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "imdb.npz"
-    lines.append((OK, f"data: Keras's download is cached ({cache})") if cache.is_file() else
-                 (OPTIONAL, f"data: Keras's download is not cached ({cache}); a full run without --data downloads it "
-                            "once (internet needed), or pass --data PATH (aclImdb_v1.tar.gz, aclImdb/ or imdb.npz)"))
+    lines.append(
+        (OK, f"data: Keras's download is cached ({cache})")
+        if cache.is_file()
+        else (
+            OPTIONAL,
+            f"data: Keras's download is not cached ({cache}); a full run without --data downloads it "
+            "once (internet needed), or pass --data PATH (aclImdb_v1.tar.gz, aclImdb/ or imdb.npz)",
+        )
+    )
     return lines
 
 
@@ -155,6 +187,8 @@ def doctor(print_line: Callable[[str], None] = print, probe: Callable[[str], tup
     for status, text in lines:
         print_line(f"{status} {text}")
     failed = sum(status == FAIL for status, _ in lines)
-    print_line(f"{failed} problem{'s' if failed != 1 else ''} found" + (": fix the [FAIL] lines above" if failed else
-                                                                    "; this environment can run the chapter"))
+    print_line(
+        f"{failed} problem{'s' if failed != 1 else ''} found"
+        + (": fix the [FAIL] lines above" if failed else "; this environment can run the chapter")
+    )
     return 1 if failed else 0

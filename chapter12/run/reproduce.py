@@ -86,8 +86,10 @@ def check_options(options: ReproduceOptions) -> BookConfig:
     if options.repeats is not None:
         check_positive_int("repeats", options.repeats)
     if "timing" in options.only and options.epochs is not None and config.epochs < 3:
-        raise Chapter12Error(f"the timing notebook needs --epochs 3 or more (the first epoch compiles), got {config.epochs}; "
-                             "or pass --only accuracy")
+        raise Chapter12Error(
+            f"the timing notebook needs --epochs 3 or more (the first epoch compiles), got {config.epochs}; "
+            "or pass --only accuracy"
+        )
     out = Path(options.out)
     if out.exists() and not out.is_dir():
         raise Chapter12Error(f"--out {out} is a file; choose a folder")
@@ -105,8 +107,10 @@ def check_options(options: ReproduceOptions) -> BookConfig:
     # maxlen, num_words and units are the book's here; a --batch-size above the data's is one batch of all the
     # training reviews (Keras cuts a batch at the end of the data), which can be more than the machine has.
     n_train, n_test = resolve_source("sample" if options.quick else options.data, options.vocabulary).review_counts()
-    cells = [{"model": kind, "maxlen": config.maxlen, "num_words": config.num_words, "units": config.units}
-             for kind in options.models]
+    cells = [
+        {"model": kind, "maxlen": config.maxlen, "num_words": config.num_words, "units": config.units}
+        for kind in options.models
+    ]
     check_memory(cells, batch_size=config.batch_size, n_train=n_train, n_test=n_test)
     return config
 
@@ -161,7 +165,9 @@ def _jobs(options: ReproduceOptions, config: BookConfig, source: str | None) -> 
 LOG_FILE = "reproduce.log"  # beside the executed notebooks: everything they printed, and the kernels' C-level stderr
 
 
-def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions) -> dict:
+def collect(
+    folder: Path, jobs: list[NotebookJob], records: list[dict], config: BookConfig, options: ReproduceOptions
+) -> dict:
     """Merge the notebooks' result files into one results dict, each read by the kind it declares."""
     runs, timing, matmul, timing_envs, environment, configs, others = [], [], {}, {}, None, {}, {}
     for job in jobs:
@@ -186,18 +192,27 @@ def collect(folder: Path, jobs: list[NotebookJob], records: list[dict], config: 
         "runs": runs,
         "summary": summarize_runs(runs),
         "book": book_reference(),
-        "config": config.to_dict() | {
-            "models": list(options.models), "seeds": list(options.seeds), "quick": options.quick, "data": options.data,
+        "config": config.to_dict()
+        | {
+            "models": list(options.models),
+            "seeds": list(options.seeds),
+            "quick": options.quick,
+            "data": options.data,
             "vocabulary": options.vocabulary,
-            "backend": options.keras_backend(), "notebooks": configs,
+            "backend": options.keras_backend(),
+            "notebooks": configs,
         },
         "environment": environment,
         "notebooks": records,
         "notebook_results": others,
     }
     if timing:
-        results |= {"timing": timing, "timing_summary": timing_summary(timing), "matmul_flops_per_second": matmul,
-                    "timing_environment": timing_envs}
+        results |= {
+            "timing": timing,
+            "timing_summary": timing_summary(timing),
+            "matmul_flops_per_second": matmul,
+            "timing_environment": timing_envs,
+        }
     return results
 
 
@@ -235,8 +250,10 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     width = max(len(name) for name in options.only)
     try:
         records = []
-        with papermill_logging(staging / LOG_FILE, options.verbose), \
-                current_interpreter_kernel(log_file=staging / LOG_FILE, preload=("keras",)) as kernel:
+        with (
+            papermill_logging(staging / LOG_FILE, options.verbose),
+            current_interpreter_kernel(log_file=staging / LOG_FILE, preload=("keras",)) as kernel,
+        ):
             kernels = KernelsAhead(kernel, staging)
             try:
                 kernels.start_next()  # the first notebook's kernel starts while the notebooks are read
@@ -251,8 +268,9 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
                         kernels.start_next()
                     try:
                         if options.verbose:
-                            shown = ", ".join(f"{k}={v}" for k, v in job.parameters.items()
-                                              if k not in ("output_dir", "verbose"))
+                            shown = ", ".join(
+                                f"{k}={v}" for k, v in job.parameters.items() if k not in ("output_dir", "verbose")
+                            )
                             log(f"{label} executing {job.name} ({shown})")
                             record = execute_notebook(job, staging, kernel, km=km)
                             log(f"{label} {job.name}: {record['status']} in {record['seconds']:.0f} s")

@@ -21,8 +21,13 @@ from typing import Any
 from chapter12.errors import Chapter12Error
 
 # The thread pools each backend sizes from these when it starts.
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-              "TF_NUM_INTEROP_THREADS")
+THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
 # How a cell's process ends when a signal stopped it (killed by it, or `train`'s own 128 + its number): not a
 # result and not a failure, so the cell runs again next time.
 _STOPPED = {status for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) for status in (-s, 128 + s)}
@@ -42,14 +47,40 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def train_command(params: dict[str, Any], settings: dict[str, Any], threads: int, json_out: "str | os.PathLike") -> list[str]:
+def train_command(
+    params: dict[str, Any], settings: dict[str, Any], threads: int, json_out: "str | os.PathLike"
+) -> list[str]:
     """The command line that trains one cell alone (also how to re-run a cell by hand)."""
-    cmd = [sys.executable, "-m", "chapter12", "train",
-           "--model", str(params["model"]), "--seed", str(params["seed"]), "--maxlen", str(params["maxlen"]),
-           "--num-words", str(params["num_words"]), "--units", str(params["units"]),
-           "--recurrent-dropout", repr(float(params["recurrent_dropout"])), "--backend", str(params["backend"]),
-           "--epochs", str(settings["epochs"]), "--batch-size", str(settings["batch_size"]),
-           "--vocabulary", str(settings["vocabulary"]), "--threads", str(threads), "--json", str(json_out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "chapter12",
+        "train",
+        "--model",
+        str(params["model"]),
+        "--seed",
+        str(params["seed"]),
+        "--maxlen",
+        str(params["maxlen"]),
+        "--num-words",
+        str(params["num_words"]),
+        "--units",
+        str(params["units"]),
+        "--recurrent-dropout",
+        repr(float(params["recurrent_dropout"])),
+        "--backend",
+        str(params["backend"]),
+        "--epochs",
+        str(settings["epochs"]),
+        "--batch-size",
+        str(settings["batch_size"]),
+        "--vocabulary",
+        str(settings["vocabulary"]),
+        "--threads",
+        str(threads),
+        "--json",
+        str(json_out),
+    ]
     if settings["data"] == "sample":
         cmd.append("--quick")
     else:
@@ -103,12 +134,17 @@ def last_error_line(log_text: str) -> str:
     lines = [line.strip() for line in log_text.splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith("error:"):
-            return line[len("error:"):].strip()
+            return line[len("error:") :].strip()
     return lines[-1] if lines else "the training process printed nothing"
 
 
-def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_file: str | None = None,
-             threads_by_host: dict[str, int] | None = None) -> dict[str, Any]:
+def run_cell(
+    key: str,
+    params: dict[str, Any],
+    settings: dict[str, Any],
+    log_file: str | None = None,
+    threads_by_host: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Train one cell in a fresh process and return its record (status ok, failed or interrupted)."""
     address, nthreads = _worker_identity()
     host = host_of(address) if address != "local" else socket.gethostname()
@@ -117,8 +153,14 @@ def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_fil
     log = _log_path(log_file, key)
     env = dict(os.environ, KERAS_BACKEND=str(params["backend"]), PYTHONUNBUFFERED="1")
     env.update({name: str(threads) for name in THREAD_ENV})
-    record: dict[str, Any] = {"key": key, "params": params, "worker": address, "host": host, "threads": threads,
-                              "log": str(log)}
+    record: dict[str, Any] = {
+        "key": key,
+        "params": params,
+        "worker": address,
+        "host": host,
+        "threads": threads,
+        "log": str(log),
+    }
     with tempfile.TemporaryDirectory(prefix="chapter12-cell-") as tmp:
         out = Path(tmp) / "result.json"
         cmd = train_command(params, settings, threads, out)
@@ -126,8 +168,14 @@ def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_fil
         with open(log, "w", encoding="utf-8") as log_handle:
             log_handle.write("$ " + " ".join(cmd) + "\n")
             log_handle.flush()
-            process = subprocess.Popen(cmd, stdout=log_handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            process = subprocess.Popen(
+                cmd,
+                stdout=log_handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
             returncode = process.wait()
         record["seconds"] = time.perf_counter() - start
         record["returncode"] = returncode
@@ -145,7 +193,9 @@ def run_cell(key: str, params: dict[str, Any], settings: dict[str, Any], log_fil
     return record
 
 
-def train_here(params: dict[str, Any], settings: dict[str, Any], threads: int, json_out: "str | os.PathLike | None") -> dict:
+def train_here(
+    params: dict[str, Any], settings: dict[str, Any], threads: int, json_out: "str | os.PathLike | None"
+) -> dict:
     """The body of `python -m chapter12 train`: one run with the book's settings but for the cell's, in this
     process, written to json_out (atomically). KERAS_BACKEND must be set before this is called."""
     from chapter12.checks import check_can_create_folder
@@ -162,8 +212,10 @@ def train_here(params: dict[str, Any], settings: dict[str, Any], threads: int, j
 
     backend = keras.backend.backend()
     if backend != params["backend"]:
-        raise Chapter12Error(f"Keras started with the {backend} backend, not {params['backend']}; "
-                             "set KERAS_BACKEND before anything imports Keras")
+        raise Chapter12Error(
+            f"Keras started with the {backend} backend, not {params['backend']}; "
+            "set KERAS_BACKEND before anything imports Keras"
+        )
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -178,17 +230,30 @@ def train_here(params: dict[str, Any], settings: dict[str, Any], threads: int, j
     from chapter12.train import train_and_evaluate
 
     t1 = time.perf_counter()
-    config = BookConfig(maxlen=params["maxlen"], num_words=params["num_words"], units=params["units"],
-                        recurrent_dropout=params["recurrent_dropout"], epochs=settings["epochs"],
-                        batch_size=settings["batch_size"])
-    data = prepare_data(config, source=None if settings["data"] == "sample" else settings["data"],
-                        quick=settings["data"] == "sample", vocabulary=settings["vocabulary"])
+    config = BookConfig(
+        maxlen=params["maxlen"],
+        num_words=params["num_words"],
+        units=params["units"],
+        recurrent_dropout=params["recurrent_dropout"],
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+    )
+    data = prepare_data(
+        config,
+        source=None if settings["data"] == "sample" else settings["data"],
+        quick=settings["data"] == "sample",
+        vocabulary=settings["vocabulary"],
+    )
     t2 = time.perf_counter()
     run = train_and_evaluate(params["model"], data, config=config, seed=params["seed"], verbose=2)
     t3 = time.perf_counter()
     result = run.to_dict()
-    result.update(params=params, settings=settings, threads=threads,
-                  seconds={"start": t1 - t0, "data": t2 - t1, "train_and_test": t3 - t2, "total": t3 - t0})
+    result.update(
+        params=params,
+        settings=settings,
+        threads=threads,
+        seconds={"start": t1 - t0, "data": t2 - t1, "train_and_test": t3 - t2, "total": t3 - t0},
+    )
     if json_out is not None:
         write_json(json_out, result)
     return result

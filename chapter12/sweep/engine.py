@@ -75,8 +75,9 @@ def make_grid(options: SweepOptions) -> tuple[Grid, Any]:
         # it fails alone, with its one-line error in the results.
         n_train, n_test = source.review_counts()
         check_memory([cell.params() for cell in grid.cells()], batch_size=batch_size, n_train=n_train, n_test=n_test)
-    settings = Settings(data=data, data_fingerprint=fingerprint, vocabulary=options.vocabulary, epochs=epochs,
-                        batch_size=batch_size)
+    settings = Settings(
+        data=data, data_fingerprint=fingerprint, vocabulary=options.vocabulary, epochs=epochs, batch_size=batch_size
+    )
     return Grid(grid.axes, settings), source
 
 
@@ -106,15 +107,19 @@ def scheduler_address(options: SweepOptions) -> str | None:
     if options.scheduler_file is not None:
         path = Path(options.scheduler_file)
         if not path.is_file():
-            raise Chapter12Error(f"--scheduler-file {path} does not exist; start the scheduler "
-                                 "with `dask scheduler --scheduler-file FILE` first")
+            raise Chapter12Error(
+                f"--scheduler-file {path} does not exist; start the scheduler "
+                "with `dask scheduler --scheduler-file FILE` first"
+            )
         try:
             address = json.loads(path.read_text(encoding="utf-8")).get("address")
         except (OSError, UnicodeDecodeError, ValueError, AttributeError):
             address = None
         if not isinstance(address, str) or not address:
-            raise Chapter12Error(f"--scheduler-file {path} is not a file that a Dask scheduler wrote (no address in "
-                                 "it); pass the file of `dask scheduler --scheduler-file FILE`")
+            raise Chapter12Error(
+                f"--scheduler-file {path} is not a file that a Dask scheduler wrote (no address in "
+                "it); pass the file of `dask scheduler --scheduler-file FILE`"
+            )
         return address
     return options.scheduler or os.environ.get(SCHEDULER_ENV) or None
 
@@ -133,9 +138,11 @@ def connect(options: SweepOptions):
             client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as e:
             reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise Chapter12Error(f"cannot reach the Dask scheduler at {address} ({reason}); check that it runs and "
-                                 f"the address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local "
-                                 "cluster") from None
+            raise Chapter12Error(
+                f"cannot reach the Dask scheduler at {address} ({reason}); check that it runs and "
+                f"the address, or leave --scheduler out (and unset {SCHEDULER_ENV}) for a local "
+                "cluster"
+            ) from None
         source = f" (from {options.scheduler_file})" if options.scheduler_file is not None else ""
         return client, None, f"scheduler {address}{source}"
     workers = options.workers or max(1, available_cores() // options.threads_per_worker)
@@ -146,9 +153,15 @@ def connect(options: SweepOptions):
     client = cluster = None
     try:
         with _signals_deferred(), dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=options.threads_per_worker, processes=True,
-                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, host="127.0.0.1",
-                                   preload=["chapter12.sweep.quiet_worker"])
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=options.threads_per_worker,
+                processes=True,
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.ERROR,
+                host="127.0.0.1",
+                preload=["chapter12.sweep.quiet_worker"],
+            )
             client = Client(cluster)
     except BaseException:  # a signal held back while the cluster started is raised as the block ends: close it
         if client is not None:
@@ -222,8 +235,9 @@ class Progress:
     cells finished so far, and divides the cells left by the threads running them (but never says less
     than the longest cell left); it does not know how far the running cells have got."""
 
-    def __init__(self, cells: list, total: int, threads: int = 1, stream=None,
-                 done_before: list[tuple[str, int, float]] = ()) -> None:
+    def __init__(
+        self, cells: list, total: int, threads: int = 1, stream=None, done_before: list[tuple[str, int, float]] = ()
+    ) -> None:
         """cells: those to run; total: the grid's size (the others were done before: their (model, maxlen,
         seconds) start the estimate of the time left)."""
         self.total, self.skipped, self.threads = total, total - len(cells), max(1, threads)
@@ -246,8 +260,10 @@ class Progress:
         eta = f", about {clock(left)} left" if left else ""
         width = 24
         filled = int(width * (self.skipped + self.done + self.failed) / max(1, self.total))
-        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
-                f"{self.failed} failed, {running} running, {clock(elapsed)}{eta}")
+        return (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
+            f"{self.failed} failed, {running} running, {clock(elapsed)}{eta}"
+        )
 
     def cell_finished(self, cell, record: dict, running: int) -> None:
         self.left.pop(cell.key, None)
@@ -278,15 +294,29 @@ class Progress:
 
 def _record(cell, outcome: dict) -> dict:
     """The line results.jsonl gets for a finished cell."""
-    record = {"key": cell.key, "status": outcome["status"], "params": cell.params(), "worker": outcome.get("worker"),
-              "threads": outcome.get("threads"), "seconds": round(float(outcome.get("seconds", 0.0)), 3),
-              "log": outcome.get("log"), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    record = {
+        "key": cell.key,
+        "status": outcome["status"],
+        "params": cell.params(),
+        "worker": outcome.get("worker"),
+        "threads": outcome.get("threads"),
+        "seconds": round(float(outcome.get("seconds", 0.0)), 3),
+        "log": outcome.get("log"),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     result = outcome.get("result")
     if result:
-        record.update(test_accuracy=result["test_accuracy"], test_loss=result["test_loss"],
-                      epoch_seconds=result["epoch_seconds"], history=result["history"], n_train=result["n_train"],
-                      n_val=result["n_val"], n_test=result["n_test"], phases=result.get("seconds"),
-                      keras_backend=result.get("backend"))
+        record.update(
+            test_accuracy=result["test_accuracy"],
+            test_loss=result["test_loss"],
+            epoch_seconds=result["epoch_seconds"],
+            history=result["history"],
+            n_train=result["n_train"],
+            n_val=result["n_val"],
+            n_test=result["n_test"],
+            phases=result.get("seconds"),
+            keras_backend=result.get("backend"),
+        )
     else:
         record["error"] = outcome.get("error", "")
         record["log_tail"] = outcome.get("log_tail", [])
@@ -294,8 +324,9 @@ def _record(cell, outcome: dict) -> dict:
 
     problem = cell_problem(record)
     if problem and result:  # e.g. a run that diverged to a NaN loss: kept as failed, so the file stays readable
-        record = {k: v for k, v in record.items() if k in ("key", "params", "worker", "threads", "seconds", "log",
-                                                           "finished")}
+        record = {
+            k: v for k, v in record.items() if k in ("key", "params", "worker", "threads", "seconds", "log", "finished")
+        }
         record.update(status="failed", error=f"its result cannot be kept: {problem}", log_tail=[])
     return record
 
@@ -345,7 +376,9 @@ def sweep(options: SweepOptions, log=print) -> int:
         start_file(results, settings)
         log(f"sweep: {len(cells)} cells ({len(cells) - len(todo)} done before, {len(todo)} to run) on {where}")
         if client.scheduler_info().get("services", {}).get("dashboard"):
-            hint = "" if cluster is None or _has_dashboard() else " (its live plots need bokeh: pip install 'bokeh>=3.1')"
+            hint = (
+                "" if cluster is None or _has_dashboard() else " (its live plots need bokeh: pip install 'bokeh>=3.1')"
+            )
             log(f"Dask dashboard: {client.dashboard_link}{hint}")
         log(f"results: {results}")
         status = _run(client, todo, settings, options.out, results, len(cells), len(cells) - len(todo))
@@ -393,12 +426,23 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
         progress.draw(0)
         progress.end()
         return 0
-    session = f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
+    session = (
+        f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
+    )
     futures = {}
     logs = out / LOGS
     for cell, priority in zip(todo, priorities(todo)):
-        future = client.submit(run_cell, cell.key, cell.params(), settings, str((logs / f"{cell.key}.log").resolve()),
-                               hosts, key=f"cell-{cell.key}-{session}", pure=False, priority=priority)
+        future = client.submit(
+            run_cell,
+            cell.key,
+            cell.params(),
+            settings,
+            str((logs / f"{cell.key}.log").resolve()),
+            hosts,
+            key=f"cell-{cell.key}-{session}",
+            pure=False,
+            priority=priority,
+        )
         futures[future] = cell
     progress.draw(0)
     pending = len(futures)
@@ -426,8 +470,12 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
         for future in futures:
             future.cancel()
         try:
-            print(f"error: {how_stopped(e)}; {skipped + progress.done} of {total} cells are done and kept in {results}; "
-                  "run the same command again to go on from there", file=sys.stderr, flush=True)
+            print(
+                f"error: {how_stopped(e)}; {skipped + progress.done} of {total} cells are done and kept in {results}; "
+                "run the same command again to go on from there",
+                file=sys.stderr,
+                flush=True,
+            )
         except (OSError, ValueError):
             pass
         return exit_status(e)
@@ -435,10 +483,14 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
     if progress.failed or stopped:
         said = []
         if progress.failed:
-            said.append(f"{progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "
-                        f"{out / LOGS})")
+            said.append(
+                f"{progress.failed} of {len(todo)} cells failed (their errors are in {results}, their logs in "
+                f"{out / LOGS})"
+            )
         if stopped:  # a worker's host stopped its cell (SIGTERM from a batch system): no result, not a failure
-            said.append(f"{stopped} of {len(todo)} cells were stopped on their workers by a signal and are not recorded")
+            said.append(
+                f"{stopped} of {len(todo)} cells were stopped on their workers by a signal and are not recorded"
+            )
         print(f"error: {'; '.join(said)}; run the same command again to retry them", file=sys.stderr)
         return 1
     return 0
@@ -453,6 +505,8 @@ def sweep_notebook(out: Path, results: "Path | None" = None) -> Path:
     job = NotebookJob("sweep.ipynb", {"results_file": results_file, "output_dir": "."}, None)
     record = run_notebook(job, out, out / "sweep.log")
     if record["status"] != "ok":
-        raise Chapter12Error(f"the sweep notebook failed ({record.get('error')}); the results and summary are "
-                             f"written; see {out / 'sweep.log'}")
+        raise Chapter12Error(
+            f"the sweep notebook failed ({record.get('error')}); the results and summary are "
+            f"written; see {out / 'sweep.log'}"
+        )
     return out / "sweep.ipynb"

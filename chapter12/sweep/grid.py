@@ -13,7 +13,12 @@ from typing import Any
 
 from chapter12.book import BookConfig
 from chapter12.checks import (
-    BACKENDS, check_choice, check_fraction, check_model_kind, check_positive_int, check_seed,
+    BACKENDS,
+    check_choice,
+    check_fraction,
+    check_model_kind,
+    check_positive_int,
+    check_seed,
 )
 from chapter12.errors import Chapter12Error
 
@@ -103,8 +108,10 @@ class Cell:
         return self.maxlen * self.units * MODEL_COST.get(self.model, 4)
 
     def label(self) -> str:
-        return (f"{self.model} seed={self.seed} maxlen={self.maxlen} num_words={self.num_words} units={self.units} "
-                f"recurrent_dropout={self.recurrent_dropout:g} {self.backend}")
+        return (
+            f"{self.model} seed={self.seed} maxlen={self.maxlen} num_words={self.num_words} units={self.units} "
+            f"recurrent_dropout={self.recurrent_dropout:g} {self.backend}"
+        )
 
 
 def cell_key(params: dict[str, Any], settings: dict[str, Any]) -> str:
@@ -135,7 +142,9 @@ def read_grid_file(path: "str | os.PathLike") -> dict[str, Any]:
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise Chapter12Error(f"grid file {path}: unknown format {suffix or '(no suffix)'}; use .toml, .yaml or .json")
+            raise Chapter12Error(
+                f"grid file {path}: unknown format {suffix or '(no suffix)'}; use .toml, .yaml or .json"
+            )
     except Chapter12Error:
         raise
     except Exception as e:  # each parser raises its own type for a malformed file
@@ -148,8 +157,9 @@ def read_grid_file(path: "str | os.PathLike") -> dict[str, Any]:
     data = {singular.get(k, k): v for k, v in data.items()}
     unknown = sorted(set(data) - set(AXES) - set(SETTINGS))
     if unknown:
-        raise Chapter12Error(f"unknown parameter {unknown[0]!r} in grid file {path}; "
-                             f"known: {', '.join(list(AXES) + list(SETTINGS))}")
+        raise Chapter12Error(
+            f"unknown parameter {unknown[0]!r} in grid file {path}; known: {', '.join(list(AXES) + list(SETTINGS))}"
+        )
     return data
 
 

@@ -14,7 +14,7 @@ from chapter12.errors import Chapter12Error
 CONNECT_SECONDS = 10.0  # as the client's own connect timeout
 GREETING_SECONDS = 8.0  # a scheduler writes its greeting as soon as it accepts; this is for slow networks
 _MAX_GREETING = 1 << 20  # a scheduler's greeting (its comm settings) is a few hundred bytes
-_HINT = ("a Dask scheduler listens on port 8786 by default; 8787 is its dashboard, a web page, not the scheduler")
+_HINT = "a Dask scheduler listens on port 8786 by default; 8787 is its dashboard, a web page, not the scheduler"
 
 
 def _host_port(address: str) -> tuple[str, int] | None:
@@ -72,15 +72,19 @@ def check_scheduler(address: str, connect_seconds: float | None = None, greeting
         sock = socket.create_connection(host_port, timeout=connect_seconds)
     except (OSError, ValueError) as e:  # refused, no route, unknown host, timed out
         reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
-        raise Chapter12Error(f"cannot reach {where} ({reason}); check that it runs and the address, or leave "
-                             "--scheduler out (and unset DASK_SCHEDULER_ADDRESS) for a local cluster") from None
+        raise Chapter12Error(
+            f"cannot reach {where} ({reason}); check that it runs and the address, or leave "
+            "--scheduler out (and unset DASK_SCHEDULER_ADDRESS) for a local cluster"
+        ) from None
     deadline = time.monotonic() + greeting_seconds
     try:
         with sock:
             try:
                 head = _read_exactly(sock, 8, deadline)
                 (length,) = struct.unpack("<Q", head)
-                problem = greeting_problem(head, _read_exactly(sock, length, deadline) if length <= _MAX_GREETING else b"")
+                problem = greeting_problem(
+                    head, _read_exactly(sock, length, deadline) if length <= _MAX_GREETING else b""
+                )
             except socket.timeout:
                 problem = f"it accepted the connection but sent no Dask greeting in {greeting_seconds:g} s"
             except OSError:  # closed or reset before a whole greeting came

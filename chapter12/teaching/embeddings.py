@@ -87,8 +87,7 @@ def load_word_vectors(
                 dim = len(parts) - 1
                 if dim < 1:
                     raise Chapter12Error(
-                        f"{path}, line {line_number}: found a word with no values; each "
-                        "line should be 'word v1 v2 ...'"
+                        f"{path}, line {line_number}: found a word with no values; each line should be 'word v1 v2 ...'"
                     )
             if len(parts) != dim + 1:
                 raise Chapter12Error(
@@ -110,8 +109,7 @@ def load_word_vectors(
 
     if vector_lines == 0:
         raise Chapter12Error(
-            f"{path} holds no word vectors; expected lines of 'word v1 v2 ...', "
-            "optionally after a 'count dim' header"
+            f"{path} holds no word vectors; expected lines of 'word v1 v2 ...', optionally after a 'count dim' header"
         )
     if header is not None and header[0] != vector_lines:
         raise Chapter12Error(
@@ -179,9 +177,7 @@ def cosine_similarity(u: np.ndarray, v: np.ndarray) -> float:
     u = np.asarray(u, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
     if u.ndim != 1 or u.shape != v.shape:
-        raise Chapter12Error(
-            f"u and v must be 1-D vectors of the same length; got shapes {u.shape} and {v.shape}"
-        )
+        raise Chapter12Error(f"u and v must be 1-D vectors of the same length; got shapes {u.shape} and {v.shape}")
     norms = np.linalg.norm(u) * np.linalg.norm(v)
     if norms == 0:
         raise Chapter12Error(
@@ -225,9 +221,7 @@ def nearest_neighbours(
     similarity = matrix @ matrix[row] / np.where(norms == 0, 1.0, norms) / norms[row]
 
     words_by_row = {
-        rank + index_from: other
-        for other, rank in word_index.items()
-        if index_from <= rank + index_from < num_words
+        rank + index_from: other for other, rank in word_index.items() if index_from <= rank + index_from < num_words
     }
     candidates = [r for r in words_by_row if r != row and norms[r] > 0]
     candidates.sort(key=lambda r: -similarity[r])

@@ -19,9 +19,13 @@ def _indices(x: Any, maxlen: int | None = None) -> np.ndarray:
     if array.ndim == 1:
         array = array[None]
     if array.ndim != 2 or not np.issubdtype(array.dtype, np.integer) or array.size == 0:
-        raise Chapter12Error(f"reviews must be padded word indices, shape (m, maxlen) of whole numbers; got {array.shape}")
+        raise Chapter12Error(
+            f"reviews must be padded word indices, shape (m, maxlen) of whole numbers; got {array.shape}"
+        )
     if maxlen is not None and array.shape[1] != maxlen:
-        raise Chapter12Error(f"reviews have {array.shape[1]} positions but the model reads {maxlen}; pad them to {maxlen}")
+        raise Chapter12Error(
+            f"reviews have {array.shape[1]} positions but the model reads {maxlen}; pad them to {maxlen}"
+        )
     return array.astype("int32")
 
 
@@ -32,11 +36,11 @@ def word_by_word(model: Any, review: Any) -> np.ndarray:
     marker alone, the last after the whole review).
     """
     review = _indices(review)[0]
-    words = review[np.flatnonzero(review)[0]:] if review.any() else review[-1:]
+    words = review[np.flatnonzero(review)[0] :] if review.any() else review[-1:]
     maxlen = len(review)
     prefixes = np.zeros((len(words), maxlen), dtype="int32")
     for i in range(len(words)):
-        prefixes[i, maxlen - i - 1:] = words[: i + 1]  # the first i + 1 indices, padded in front
+        prefixes[i, maxlen - i - 1 :] = words[: i + 1]  # the first i + 1 indices, padded in front
     return np.asarray(model.predict(prefixes, verbose=0))[:, 0].astype(np.float64)
 
 
@@ -51,10 +55,14 @@ def embedding_gradient_norms(model: Any, x: Any) -> np.ndarray:
     import tensorflow as tf
 
     if keras.backend.backend() != "tensorflow":
-        raise Chapter12Error(f"embedding_gradient_norms uses tf.GradientTape but Keras runs on {keras.backend.backend()!r}")
+        raise Chapter12Error(
+            f"embedding_gradient_norms uses tf.GradientTape but Keras runs on {keras.backend.backend()!r}"
+        )
     embedding, *rest = model.layers
     if not isinstance(embedding, keras.layers.Embedding) or not rest:
-        raise Chapter12Error("the model must start with an Embedding followed by the layers that read it (the book's models)")
+        raise Chapter12Error(
+            "the model must start with an Embedding followed by the layers that read it (the book's models)"
+        )
     x = _indices(x)
     vectors = tf.convert_to_tensor(embedding(x))
     with tf.GradientTape() as tape:

@@ -107,7 +107,9 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray | None, params: Mapping[str, np.nd
     a = np.zeros((p["W_aa"].shape[0], m, T_x))
     y_hat = np.zeros((p["W_ya"].shape[0], m, T_x)) if "W_ya" in p else None
     for t in range(T_x):
-        a_prev, y_hat_t = rnn_cell_forward(x[:, :, t], a_prev, p["W_aa"], p["W_ax"], p["b_a"], p.get("W_ya"), p.get("b_y"))
+        a_prev, y_hat_t = rnn_cell_forward(
+            x[:, :, t], a_prev, p["W_aa"], p["W_ax"], p["b_a"], p.get("W_ya"), p.get("b_y")
+        )
         a[:, :, t] = a_prev
         if y_hat is not None:
             y_hat[:, :, t] = y_hat_t
@@ -147,8 +149,15 @@ def lstm_forward(
             gates[name][:, :, t] = value
         if y_hat is not None:
             y_hat[:, :, t] = sigmoid(p["W_ya"] @ a_prev + p["b_y"])
-    return LSTMForward(a=a, c=c, a_last=a[:, :, -1], c_last=c[:, :, -1], gates=gates, y_hat=y_hat,
-                       y_hat_last=None if y_hat is None else y_hat[:, :, -1])
+    return LSTMForward(
+        a=a,
+        c=c,
+        a_last=a[:, :, -1],
+        c_last=c[:, :, -1],
+        gates=gates,
+        y_hat=y_hat,
+        y_hat_last=None if y_hat is None else y_hat[:, :, -1],
+    )
 
 
 def sequence_loss(
@@ -178,9 +187,7 @@ def sequence_loss(
         y_hat = y_hat.astype(np.float64)
     dtype = y_hat.dtype.type
     if y_hat.ndim not in (2, 3):
-        raise Chapter12Error(
-            f"y_hat must be (n_y, m, T_y) or (n_y, m) but has shape {y_hat.shape}"
-        )
+        raise Chapter12Error(f"y_hat must be (n_y, m, T_y) or (n_y, m) but has shape {y_hat.shape}")
     if y.shape != y_hat.shape:
         raise Chapter12Error(
             f"y has shape {y.shape} but y_hat has shape {y_hat.shape}; "
@@ -245,7 +252,9 @@ def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
     if array.shape == (rows,):
         array = array[:, None]
     if array.shape != (rows, 1):
-        raise Chapter12Error(f"{name} has shape {array.shape} but {owner} has {rows} rows; pass {name} with shape ({rows}, 1)")
+        raise Chapter12Error(
+            f"{name} has shape {array.shape} but {owner} has {rows} rows; pass {name} with shape ({rows}, 1)"
+        )
     return array
 
 
@@ -406,9 +415,7 @@ def params_from_keras(layer: Any, *, dense: Any = None) -> dict[str, np.ndarray]
         # Keras packs the four gates as i, f, c, o; i is the book's update gate.
         for index, gate in enumerate(("u", "f", "c", "o")):
             block = slice(index * units, (index + 1) * units)
-            params[f"W_{gate}"] = np.concatenate(
-                [recurrent_kernel[:, block].T, kernel[:, block].T], axis=1
-            )
+            params[f"W_{gate}"] = np.concatenate([recurrent_kernel[:, block].T, kernel[:, block].T], axis=1)
             params[f"b_{gate}"] = bias[block][:, None]
     else:
         raise Chapter12Error(

@@ -183,7 +183,8 @@ def train_tagger(
     learning_rate: float = 0.05,
     seed: int = 0,
 ):
-    """Build a tagger for data's vocabulary and take `steps` Adam steps, each on all sentences at once; returns the model."""
+    """Build a tagger for data's vocabulary and take `steps` Adam steps, each on all sentences at once; returns the
+    model."""
     import keras
 
     check_positive_int("steps", steps)

@@ -28,7 +28,20 @@ from chapter12.timing.measure import (
 )
 
 __all__ = [
-    "GATES", "VARIANTS", "TimingResult", "TimingSettings", "check_variant", "installed_backends", "measure_backend",
-    "measure_matmul_flops", "merge_measurements", "recurrent_step_flops", "run_interleaved", "summarize_epochs",
-    "time_training", "timing_summary", "training_flops_per_epoch", "worker",
+    "GATES",
+    "VARIANTS",
+    "TimingResult",
+    "TimingSettings",
+    "check_variant",
+    "installed_backends",
+    "measure_backend",
+    "measure_matmul_flops",
+    "merge_measurements",
+    "recurrent_step_flops",
+    "run_interleaved",
+    "summarize_epochs",
+    "time_training",
+    "timing_summary",
+    "training_flops_per_epoch",
+    "worker",
 ]

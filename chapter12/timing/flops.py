@@ -7,7 +7,8 @@ import time
 from chapter12.book import BookConfig
 from chapter12.errors import Chapter12Error
 
-# Matrix blocks per time step: one for the simple RNN, three gates for the GRU, three gates and the candidate for the LSTM.
+# Matrix blocks per time step: one for the simple RNN, three gates for the GRU, three gates and the candidate for
+# the LSTM.
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -51,5 +52,3 @@ def measure_matmul_flops(n: int = 2048, repeats: int = 10) -> float:
         ops.convert_to_numpy(ops.sum(ops.matmul(a, b)))
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best
-
-

@@ -120,11 +120,19 @@ def time_training(
     flops = training_flops_per_epoch(kind, config, n_train)
     accuracy = evaluate(fitted.model, data)[1] if evaluate_test else None
     return TimingResult(
-        model=kind, variant=variant, backend=keras.backend.backend(), device=device, repeat=repeat,
-        batch_size=config.batch_size, recurrent_dropout=config.recurrent_dropout, n_train=n_train,
-        epoch_seconds=fitted.epoch_seconds, **stats,
+        model=kind,
+        variant=variant,
+        backend=keras.backend.backend(),
+        device=device,
+        repeat=repeat,
+        batch_size=config.batch_size,
+        recurrent_dropout=config.recurrent_dropout,
+        n_train=n_train,
+        epoch_seconds=fitted.epoch_seconds,
+        **stats,
         samples_per_second=n_train / stats["median_epoch_seconds"],
-        flops_per_epoch=flops, achieved_flops_per_second=flops / stats["median_epoch_seconds"],
+        flops_per_epoch=flops,
+        achieved_flops_per_second=flops / stats["median_epoch_seconds"],
         test_accuracy=accuracy,
     )
 
@@ -146,9 +154,11 @@ def run_interleaved(
         for variant in variants:
             for kind in models:
                 r = time_training(kind, variant, data, config=config, seed=repeat, repeat=repeat, device=device)
-                log(f"{r.backend} {variant:>5} {kind:>10} repeat {repeat}: first epoch {r.first_epoch_seconds:.1f} s, "
+                log(
+                    f"{r.backend} {variant:>5} {kind:>10} repeat {repeat}: first epoch {r.first_epoch_seconds:.1f} s, "
                     f"median {r.median_epoch_seconds:.2f} s, {r.samples_per_second:,.0f} reviews/s, "
-                    f"test accuracy {r.test_accuracy:.3f}")
+                    f"test accuracy {r.test_accuracy:.3f}"
+                )
                 results.append(r)
     return results
 
@@ -190,7 +200,9 @@ class TimingSettings:
         if self.max_reviews is not None:
             check_positive_int("max_reviews", self.max_reviews, minimum=10)
         if isinstance(self.epochs, int) and not isinstance(self.epochs, bool) and self.epochs < 3:
-            raise Chapter12Error(f"timing needs epochs >= 3 (the first compiles, the median needs 2 more), got {self.epochs}")
+            raise Chapter12Error(
+                f"timing needs epochs >= 3 (the first compiles, the median needs 2 more), got {self.epochs}"
+            )
         BookConfig(epochs=self.epochs, batch_size=self.batch_size)
         return self
 
@@ -202,8 +214,10 @@ def worker(settings: TimingSettings, log: Callable[[str], None] = print) -> dict
     from chapter12.environment import environment_info
 
     if keras.backend.backend() != settings.backend:
-        raise Chapter12Error(f"this process runs Keras on {keras.backend.backend()}, not {settings.backend}; "
-                             f"set KERAS_BACKEND={settings.backend} before Keras is imported")
+        raise Chapter12Error(
+            f"this process runs Keras on {keras.backend.backend()}, not {settings.backend}; "
+            f"set KERAS_BACKEND={settings.backend} before Keras is imported"
+        )
     env = environment_info()
     config = BookConfig(epochs=settings.epochs, batch_size=settings.batch_size)
     data = prepare_data(config, source=settings.data_source, quick=settings.quick, vocabulary=settings.vocabulary)
@@ -211,10 +225,13 @@ def worker(settings: TimingSettings, log: Callable[[str], None] = print) -> dict
         n = settings.max_reviews
         data = type(data)(data.x_train[:n], data.y_train[:n], data.x_test[:n], data.y_test[:n], data.source)
     matmul = measure_matmul_flops(settings.matmul_size)
-    log(f"{settings.backend}: float32 {settings.matmul_size}x{settings.matmul_size} matmul at "
-        f"{matmul / 1e9:,.1f} GFLOP/s on {env['device']}")
-    entries = run_interleaved(settings.models, settings.variants, data, config=config, repeats=settings.repeats,
-                              device=env["device"], log=log)
+    log(
+        f"{settings.backend}: float32 {settings.matmul_size}x{settings.matmul_size} matmul at "
+        f"{matmul / 1e9:,.1f} GFLOP/s on {env['device']}"
+    )
+    entries = run_interleaved(
+        settings.models, settings.variants, data, config=config, repeats=settings.repeats, device=env["device"], log=log
+    )
     return {
         "timing": [e.to_dict() for e in entries],
         "matmul_flops_per_second": {settings.backend: matmul},
@@ -245,15 +262,20 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         settings_path, out_path = Path(tmp) / "settings.json", Path(tmp) / "result.json"
         settings_path.write_text(json.dumps(asdict(settings)))
         env = dict(os.environ, KERAS_BACKEND=settings.backend, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen([sys.executable, "-m", "chapter12.timing", str(settings_path), str(out_path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "chapter12.timing", str(settings_path), str(out_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
         tail: list[str] = []
         reported = None  # the worker's own one-line error, passed on once, without the log lines around it
         try:
             for line in proc.stdout:
                 line = line.rstrip()
                 if line.startswith("error: "):
-                    reported = line[len("error: "):]
+                    reported = line[len("error: ") :]
                     continue
                 if is_backend_log_line(line):
                     continue
@@ -280,13 +302,23 @@ def timing_summary(entries: list[dict]) -> list[dict]:
         if not ratios:
             continue
         mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
-        seconds = {m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
-                   for m in ("simple_rnn", "lstm")}
-        summary.append({
-            "variant": variant, "backend": backend, "device": device, "n": len(ratios),
-            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
-            "simple_rnn_median_epoch_seconds": seconds["simple_rnn"], "lstm_median_epoch_seconds": seconds["lstm"],
-        })
+        seconds = {
+            m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
+            for m in ("simple_rnn", "lstm")
+        }
+        summary.append(
+            {
+                "variant": variant,
+                "backend": backend,
+                "device": device,
+                "n": len(ratios),
+                "ratio_median": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "simple_rnn_median_epoch_seconds": seconds["simple_rnn"],
+                "lstm_median_epoch_seconds": seconds["lstm"],
+            }
+        )
     return summary
 
 
