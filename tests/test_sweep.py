@@ -4,6 +4,7 @@ The training cells run on the bundled sample with 1 epoch and short reviews (sma
 each cell is a few seconds, most of it starting TensorFlow in the cell's own process).
 """
 
+import io
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ from chapter12.report.sweep import (
     varying_axes,
 )
 from chapter12.sweep.cell import available_cores, last_error_line, share_of_cores, train_command
-from chapter12.sweep.engine import predict_seconds
+from chapter12.sweep.engine import Progress, predict_seconds
 from chapter12.sweep.grid import Grid, Settings, cell_key, read_grid_file
 from chapter12.report.records import append_line, done_keys, header, start_file
 
@@ -183,6 +184,30 @@ def _cell(key: str, status: str) -> dict:
         "n_test": 10,
         "seconds": 3.0,
     }
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), _Terminal()], ids=["pipe", "terminal"])
+def test_the_progress_says_each_finished_cell_and_how_many_are_left(stream):
+    cells = _grid(models=["simple_rnn", "lstm"], seeds=[0, 1], maxlen=[20]).cells()
+    progress = Progress(cells[1:], total=4, threads=2, stream=stream)  # one cell was done before
+    progress.draw(2)
+    ok = {"status": "ok", "test_accuracy": 0.75, "seconds": 12.0, "worker": "tcp://127.0.0.1:1"}
+    progress.cell_finished(cells[1], ok, running=2)
+    progress.cell_finished(cells[2], {"status": "failed", "error": "boom"}, running=1)
+    progress.end()
+    text = stream.getvalue()
+    assert f"  {cells[1].label()}: ok  accuracy 0.7500 in 12 s on tcp://127.0.0.1:1\n" in text
+    assert f"  {cells[2].label()}: FAILED (boom)\n" in text
+    if isinstance(stream, _Terminal):  # tqdm's bar, redrawn in place under the finished cells' lines
+        assert "\r[" in text and "3/4 cells, 2 done, 1 failed, 1 running" in text
+    else:  # a line per finished cell, nothing redrawn
+        assert "\r" not in text
+        assert text.splitlines()[-1].startswith("3/4 cells, 2 done, 1 failed, 1 running, 0:00")
 
 
 def test_results_file_header_resume_and_a_line_cut_by_a_crash(tmp_path):

@@ -11,15 +11,13 @@ import sys
 import nbformat
 
 from chapter12.logs import is_backend_log_line
-from chapter12.notebook.progress import NotebookProgress, section_of_each_cell
+from chapter12.notebook.progress import NotebookProgress
 
 CELLS = [
     nbformat.v4.new_markdown_cell("# Title\n\nintro"),
     nbformat.v4.new_code_cell("x = 1"),
-    nbformat.v4.new_markdown_cell("text without a heading"),
     nbformat.v4.new_markdown_cell("## Training"),
     nbformat.v4.new_code_cell("y = 2"),
-    nbformat.v4.new_code_cell("z = 3"),
 ]
 
 
@@ -28,45 +26,36 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_each_cell_knows_its_section():
-    assert section_of_each_cell(CELLS) == ["Title", "Title", "Title", "Training", "Training", "Training"]
-
-
-def test_the_line_counts_cells_names_the_section_and_estimates_what_is_left():
-    progress = NotebookProgress("[1/2] accuracy", stream=io.StringIO(), interactive=False)
-    progress.begin(CELLS)
-    for index in range(5):
-        progress.cell_start(index)
-        progress.cell_complete(index)
-    progress.cell_start(5)
-    line = progress.line()
-    assert line.startswith("[1/2] accuracy [") and "5/6 cells" in line and "Training" in line
-    assert "left" in line  # two of the three code cells are done: an estimate for the last one
-    progress.cell_complete(5)
-    assert "left" not in progress.line()  # nothing left to estimate
-
-
-def test_a_pipe_gets_one_line_at_the_start_and_one_at_the_end():
+def test_a_pipe_gets_one_line_at_the_start_and_one_at_the_end_and_no_bar():
     stream = io.StringIO()
-    progress = NotebookProgress("[1/1] maths", stream=stream, interactive=False)
-    progress.begin(CELLS)
-    for index in range(len(CELLS)):
-        progress.cell_start(index)
-        progress.cell_complete(index)
+    progress = NotebookProgress("[1/1] maths", stream=stream)
+    assert progress.papermill_option() is False  # papermill draws no bar into a pipe
+    progress.begin()
     progress.end("ok", 65.2)
-    assert stream.getvalue().splitlines() == ["[1/1] maths: running 6 cells", "[1/1] maths: ok in 1:05"]
+    assert stream.getvalue().splitlines() == ["[1/1] maths: running", "[1/1] maths: ok in 1:05"]
 
 
-def test_a_terminal_gets_the_line_redrawn_in_place():
+def test_a_terminal_gets_papermills_bar_labelled_and_redrawn_in_place():
+    # papermill's own execution manager draws the bar with the settings the progress hands it, cell by cell.
+    from papermill.engines import NotebookExecutionManager
+    from papermill.execute import prepare_notebook_metadata
+
     stream = FakeTerminal()
     progress = NotebookProgress("[1/1] maths", stream=stream)
-    progress.begin(CELLS)
-    progress.cell_start(0)
-    progress.cell_complete(0)
+    progress.begin()
+    nb = nbformat.v4.new_notebook(cells=CELLS, metadata={"papermill": {}})  # as papermill reads a notebook
+    nb = prepare_notebook_metadata(nb, "in.ipynb", "out.ipynb")
+    every_cell = progress.papermill_option() | {"mininterval": 0}  # redrawn at each cell, however quick
+    manager = NotebookExecutionManager(nb, progress_bar=every_cell)
+    manager.notebook_start()
+    for index, cell in enumerate(manager.nb.cells):
+        manager.cell_start(cell, index)
+        manager.cell_complete(cell, index)
+    manager.cleanup_pbar()
     progress.end("failed", 3)
     text = stream.getvalue()
-    assert text.count("\r\x1b[K") >= 2 and "1/6 cells" in text
-    assert text.endswith("\r\x1b[K[1/1] maths: failed in 0:03\n")
+    assert "\r[1/1] maths" in text and "4/4 cells" in text and "|####################|" in text
+    assert text.endswith("\r[1/1] maths: failed in 0:03\n")  # the bar is cleared and the end line takes its place
 
 
 def _run(tmp_path, *flags):

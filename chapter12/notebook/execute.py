@@ -141,8 +141,6 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=
     status record."""
     import papermill as pm
 
-    from chapter12.notebook.progress import register_engine
-
     target = folder / job.name
     record = {"name": job.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
     started = time.perf_counter()
@@ -153,10 +151,8 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=
             parameters=job.parameters,
             kernel_name=kernel_name,
             cwd=str(folder),
-            progress_bar=False,
+            progress_bar=progress.papermill_option() if progress is not None else False,
             log_output=True,
-            engine_name=register_engine(),
-            chapter12_progress=progress,
             km=km,
             # Written once at the end (or where it fails), not at every cell: an interrupted run keeps nothing anyway.
             request_save_on_cell_execute=False,

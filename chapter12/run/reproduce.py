@@ -276,6 +276,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
                             log(f"{label} {job.name}: {record['status']} in {record['seconds']:.0f} s")
                         else:
                             progress = NotebookProgress(label)
+                            progress.begin()
                             record = execute_notebook(job, staging, kernel, progress, km=km)
                             progress.end(record["status"], record["seconds"])
                     finally:

@@ -230,16 +230,21 @@ def predict_seconds(finished: list[tuple[str, int, float]], model: str, maxlen: 
 
 
 class Progress:
-    """Cells done / failed / running and an estimate of the time left; redrawn in place on a terminal,
-    one line per finished cell elsewhere. The estimate fits each model's seconds against maxlen over the
-    cells finished so far, and divides the cells left by the threads running them (but never says less
-    than the longest cell left); it does not know how far the running cells have got."""
+    """Cells finished (done or failed) out of the grid, and an estimate of the time left: a tqdm bar redrawn in
+    place on a terminal, with a line above it per finished cell; one line per finished cell elsewhere. The
+    estimate fits each model's seconds against maxlen over the cells finished so far, and divides the cells left
+    by the threads running them (but never says less than the longest cell left); it does not know how far the
+    running cells have got."""
+
+    BAR_FORMAT = "[{bar:24}] {n_fmt}/{total_fmt} cells{postfix}"  # tqdm puts ", " before the postfix
 
     def __init__(
         self, cells: list, total: int, threads: int = 1, stream=None, done_before: list[tuple[str, int, float]] = ()
     ) -> None:
         """cells: those to run; total: the grid's size (the others were done before: their (model, maxlen,
         seconds) start the estimate of the time left)."""
+        from tqdm import tqdm
+
         self.total, self.skipped, self.threads = total, total - len(cells), max(1, threads)
         self.left = {cell.key: cell for cell in cells}
         self.done = self.failed = 0
@@ -247,6 +252,16 @@ class Progress:
         self.tty = self.stream.isatty()
         self.start = time.perf_counter()
         self.finished: list[tuple[str, int, float]] = list(done_before)
+        self.bar = tqdm(
+            total=total,
+            initial=self.skipped,
+            file=self.stream,
+            bar_format=self.BAR_FORMAT,
+            ascii=" #",
+            disable=not self.tty,
+            leave=True,
+            mininterval=0,
+        )
 
     def seconds_left(self) -> float | None:
         guesses = [predict_seconds(self.finished, c.model, c.maxlen) for c in self.left.values()]
@@ -254,16 +269,16 @@ class Progress:
             return None
         return max(sum(guesses) / self.threads, max(guesses))  # the longest cell alone takes at least itself
 
-    def line(self, running: int) -> str:
-        elapsed = time.perf_counter() - self.start
+    def status(self, running: int) -> str:
+        """Done, failed, running, the time so far and the time left."""
         left = self.seconds_left()
         eta = f", about {clock(left)} left" if left else ""
-        width = 24
-        filled = int(width * (self.skipped + self.done + self.failed) / max(1, self.total))
-        return (
-            f"[{'#' * filled}{'.' * (width - filled)}] {self.skipped + self.done}/{self.total} done, "
-            f"{self.failed} failed, {running} running, {clock(elapsed)}{eta}"
-        )
+        elapsed = clock(time.perf_counter() - self.start)
+        return f"{self.skipped + self.done} done, {self.failed} failed, {running} running, {elapsed}{eta}"
+
+    def line(self, running: int) -> str:
+        """The line a pipe gets after each finished cell."""
+        return f"{self.skipped + self.done + self.failed}/{self.total} cells, {self.status(running)}"
 
     def cell_finished(self, cell, record: dict, running: int) -> None:
         self.left.pop(cell.key, None)
@@ -274,22 +289,25 @@ class Progress:
         else:
             self.failed += 1
             what = f"FAILED ({record.get('error', '')})"
-        if self.tty:
-            self.stream.write("\r\x1b[2K")
-        self.stream.write(f"  {cell.label()}: {what}\n")
+        self._write(f"  {cell.label()}: {what}")
+        self.bar.update(1)
         self.draw(running)
 
     def draw(self, running: int) -> None:
         if self.tty:
-            self.stream.write("\r\x1b[2K" + self.line(running))
+            self.bar.set_postfix_str(self.status(running))
         else:
-            self.stream.write(self.line(running) + "\n")
-        self.stream.flush()
+            self._write(self.line(running))
+
+    def _write(self, line: str) -> None:
+        if self.tty:
+            self.bar.write(line, file=self.stream)  # above the bar, which is then drawn again
+        else:
+            self.stream.write(line + "\n")
+            self.stream.flush()
 
     def end(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.bar.close()
 
 
 def _record(cell, outcome: dict) -> dict:
