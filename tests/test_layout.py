@@ -129,7 +129,7 @@ LAYERS = [
     ["chapter12.timing"],
     ["chapter12.train", "chapter12.predict"],
     ["chapter12.imdb", "chapter12.models", "chapter12.teaching"],
-    ["chapter12.memory", "chapter12.environment"],
+    ["chapter12.memory", "chapter12.environment", "chapter12.process"],
     ["chapter12.book"],
     ["chapter12.checks", "chapter12.files", "chapter12.logs"],
     ["chapter12.errors"],

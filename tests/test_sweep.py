@@ -28,7 +28,7 @@ from chapter12.report.sweep import (
     sweep_summary_markdown,
     varying_axes,
 )
-from chapter12.sweep.cell import available_cores, last_error_line, share_of_cores, train_command
+from chapter12.sweep.cell import available_cores, share_of_cores, train_command
 from chapter12.sweep.engine import Progress, predict_seconds
 from chapter12.sweep.grid import Grid, Settings, cell_key, read_grid_file
 from chapter12.report.records import append_line, done_keys, header, start_file
@@ -127,15 +127,6 @@ def test_the_command_of_a_cell_trains_it_alone():
     assert cmd[1:4] == ["-m", "chapter12", "train"]
     text = " ".join(cmd)
     assert "--model lstm" in text and "--maxlen 40" in text and "--threads 3" in text and cmd[-1] == "--quick"
-
-
-def test_the_error_of_a_failed_cell_is_its_error_line_else_the_last_line():
-    assert last_error_line("Epoch 1\nerror: maxlen is bad; use 10\n") == "maxlen is bad; use 10"
-    assert (
-        last_error_line("Traceback (most recent call last):\n  ...\nImportError: no torch\n\n")
-        == "ImportError: no torch"
-    )
-    assert last_error_line("") == "the training process printed nothing"
 
 
 def test_cells_start_seed_by_seed_and_the_dearest_first_within_a_seed():

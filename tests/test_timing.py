@@ -164,7 +164,7 @@ def test_measure_backend(backend, where, monkeypatch):
         import keras
 
         assert keras.backend.backend() == "tensorflow"
-        monkeypatch.setattr(measure.subprocess, "Popen", None)  # would fail if a process were started
+        monkeypatch.setattr(measure, "run_child", None)  # would fail if a process were started
     settings = TimingSettings(
         backend=backend, variants=["book"], epochs=3, repeats=1, quick=True, max_reviews=200, matmul_size=128
     )  # tiny: small for test speed

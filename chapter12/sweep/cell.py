@@ -7,11 +7,9 @@ it and returns what it measured, or why it failed. `train_here` is that process'
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error
+from chapter12.process import run_child
 
 # The thread pools each backend sizes from these when it starts.
 THREAD_ENV = (
@@ -88,17 +87,6 @@ def train_command(
     return cmd
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # Linux: the cell is killed when the worker thread that started it goes, so a worker killed
-    # mid-cell leaves no training process behind to compete with the cell's second attempt.
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def _worker_identity() -> tuple[str, int | None]:
     """This worker's address and number of threads, or ('local', None) outside a Dask worker."""
     try:
@@ -129,15 +117,6 @@ def _log_path(wanted: str | None, key: str) -> Path:
     return Path(tempfile.gettempdir()) / f"chapter12-cell-{key}.log"
 
 
-def last_error_line(log_text: str) -> str:
-    """The line of a cell's log that says why it failed: its `error:` line, else the last line of a traceback."""
-    lines = [line.strip() for line in log_text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith("error:"):
-            return line[len("error:") :].strip()
-    return lines[-1] if lines else "the training process printed nothing"
-
-
 def run_cell(
     key: str,
     params: dict[str, Any],
@@ -164,32 +143,17 @@ def run_cell(
     with tempfile.TemporaryDirectory(prefix="chapter12-cell-") as tmp:
         out = Path(tmp) / "result.json"
         cmd = train_command(params, settings, threads, out)
-        start = time.perf_counter()
-        with open(log, "w", encoding="utf-8") as log_handle:
-            log_handle.write("$ " + " ".join(cmd) + "\n")
-            log_handle.flush()
-            process = subprocess.Popen(
-                cmd,
-                stdout=log_handle,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
-            returncode = process.wait()
-        record["seconds"] = time.perf_counter() - start
-        record["returncode"] = returncode
-        if returncode == 0 and out.exists():
-            record["status"] = "ok"
-            record["result"] = json.loads(out.read_text(encoding="utf-8"))
-            return record
-    log_text = log.read_text(encoding="utf-8", errors="replace")
-    if returncode in _STOPPED:
-        record["status"] = "interrupted"
-    else:
-        record["status"] = "failed"
-    record["error"] = last_error_line(log_text)
-    record["log_tail"] = log_text.splitlines()[-20:]
+        log.write_text("$ " + " ".join(cmd) + "\n", encoding="utf-8")  # how to run the cell again by hand
+        finished = run_child(cmd, env, out, log_file=log, die_with_parent=True)
+    record["seconds"] = finished.seconds
+    record["returncode"] = finished.returncode
+    if finished.result is not None:
+        record["status"] = "ok"
+        record["result"] = finished.result
+        return record
+    record["status"] = "interrupted" if finished.returncode in _STOPPED else "failed"
+    record["error"] = finished.error()
+    record["log_tail"] = finished.tail
     return record
 
 

@@ -16,7 +16,6 @@ import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from chapter12.checks import (
 from chapter12.errors import Chapter12Error
 from chapter12.imdb import prepare_data, resolve_source
 from chapter12.logs import is_backend_log_line
+from chapter12.process import run_child
 from chapter12.timing.flops import GATES, measure_matmul_flops, training_flops_per_epoch
 
 # The book's layer uses recurrent_dropout=0.2. Keras then has to run the recurrence step by step
@@ -262,32 +262,18 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         settings_path, out_path = Path(tmp) / "settings.json", Path(tmp) / "result.json"
         settings_path.write_text(json.dumps(asdict(settings)))
         env = dict(os.environ, KERAS_BACKEND=settings.backend, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "chapter12.timing", str(settings_path), str(out_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        tail: list[str] = []
-        reported = None  # the worker's own one-line error, passed on once, without the log lines around it
-        try:
-            for line in proc.stdout:
-                line = line.rstrip()
-                if line.startswith("error: "):
-                    reported = line[len("error: ") :]
-                    continue
-                if is_backend_log_line(line):
-                    continue
-                tail = (tail + [line])[-20:]
-                log(line)
-        except BaseException:  # Ctrl-C, SIGTERM: a signal sent to this process alone must not leave the worker running
-            proc.kill()
-            proc.wait()
-            raise
-        if proc.wait() != 0 or not out_path.exists():
-            raise Chapter12Error(f"timing on {settings.backend} failed: {reported or ' | '.join(tail[-3:])}")
-        return json.loads(out_path.read_text())
+
+        def show(line: str) -> None:  # the worker's progress; its error line is passed on once, below
+            if not line.startswith("error:") and not is_backend_log_line(line):
+                log(line.rstrip())
+
+        cmd = [sys.executable, "-m", "chapter12.timing", str(settings_path), str(out_path)]
+        finished = run_child(cmd, env, out_path, on_line=show)
+        if finished.result is None:
+            raise Chapter12Error(
+                f"timing on {settings.backend} failed: {finished.reported or ' | '.join(finished.tail[-3:])}"
+            )
+        return finished.result
 
 
 def timing_summary(entries: list[dict]) -> list[dict]:
