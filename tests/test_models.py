@@ -149,8 +149,30 @@ def test_overrides_beat_the_config():
     ],
 )
 def test_builders_reject_bad_sizes(kwargs):
-    with pytest.raises(Chapter12Error):
+    (name,) = kwargs
+    with pytest.raises(Chapter12Error, match=f"^{name} must"):  # the error names what to change
         build_lstm(**kwargs)
+
+
+def test_build_model_without_compile():
+    assert not build_model("lstm", compile=False).compiled
+
+
+def test_layer_table_of_the_book_lstm():
+    from chapter12.models import layer_table
+
+    assert layer_table(build_model("lstm", maxlen=100)) == [
+        {"layer": "Embedding", "input_dim": 2500, "output_dim": 128, "weights": 2500 * 128},
+        {
+            "layer": "LSTM",
+            "units": 64,
+            "dropout": 0.2,
+            "recurrent_dropout": 0.2,
+            "activation": "tanh",
+            "weights": 4 * (64 * (128 + 64) + 64),
+        },
+        {"layer": "Dense", "units": 1, "activation": "sigmoid", "weights": 65},
+    ]
 
 
 def _typed_by_hand(kind, dropout=0.2):
