@@ -92,6 +92,29 @@ def test_npz_matches_keras_load_data(tiny_npz, monkeypatch, kwargs):
     assert_same_imdb(ours, theirs)
 
 
+@pytest.fixture
+def edge_npz(tmp_path):
+    """Reviews whose lengths (with Keras's start marker) are 3 and 8 in training, 5 and 10 in the test split: each
+    maxlen below falls on or beside one of them, where Keras's strict `<` decides."""
+    path = tmp_path / "edge.npz"
+    write_keras_npz(path, [[5] * 2, [6] * 7], [0, 1], [[7] * 4, [8] * 9], [1, 0])
+    return path
+
+
+@pytest.mark.parametrize("maxlen", [6, 8, 9, 10, 11])
+def test_maxlen_keeps_what_keras_keeps_at_each_edge(edge_npz, monkeypatch, maxlen):
+    ours = load_imdb(source=edge_npz, num_words=2500, maxlen=maxlen)
+    assert_same_imdb(ours, keras_load(monkeypatch, edge_npz, num_words=2500, maxlen=maxlen))
+
+
+@pytest.mark.parametrize("maxlen", [3, 5])  # 3: nothing kept; 5: training keeps one review, the test split none
+def test_maxlen_that_empties_either_split_raises_as_keras_does(edge_npz, monkeypatch, maxlen):
+    with pytest.raises(ValueError, match="Increase maxlen"):
+        keras_load(monkeypatch, edge_npz, maxlen=maxlen)
+    with pytest.raises(Chapter12Error, match="Increase maxlen"):
+        load_imdb(source=edge_npz, maxlen=maxlen)
+
+
 def test_equality_check_has_teeth(tiny_npz, monkeypatch):
     # A different seed must be told apart by assert_same_imdb, else the test above proves nothing.
     ours = load_imdb(source=tiny_npz, num_words=2500, seed=1)
