@@ -100,6 +100,17 @@ def test_reproduce_quick_writes_everything(quick_run):
     assert "The LSTM layer holds 49,408 weights, 4.00 times the simple RNN's 12,352" in said
     lstm_mean = results["summary"]["lstm"]["test_accuracy"]["mean"]
     assert f"the LSTM's mean test accuracy, {lstm_mean:.4f}" in said  # the sentence carries this run's number
+    images = [c for c in executed.cells if any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert len(images) >= 3  # the training curves, the test accuracy bars, the spread over seeds
+    spread = next(c for c in executed.cells if c.get("id") == "spread-over-seeds-figure")
+    assert any("image/png" in o.get("data", {}) for o in spread.outputs)  # the figure is drawn in the notebook
+    from chapter12.report.distribution import committed_seeds, spread_paragraph
+    from chapter12.report.records import read_sweep
+
+    seeds = committed_seeds()
+    if seeds is not None:  # the paragraph is the one computed from the committed sweep, word for word
+        tensorflow = [r for r in read_sweep(seeds)[1] if r["params"].get("backend", "tensorflow") == "tensorflow"]
+        assert spread_paragraph(tensorflow) in said
     maths = computed_statements(nbformat.read(out / NOTEBOOKS["maths"][0], as_version=4))
     assert len(maths) >= 7
     assert "\x08" not in text and "━" not in text  # no progress bars in the executed notebook

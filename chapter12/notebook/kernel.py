@@ -107,6 +107,9 @@ def launch() -> None:
         sys.path.pop(0)
     import importlib
 
+    # As ipykernel does when it starts, but before the preloaded imports: `import keras` imports matplotlib's
+    # pyplot, which fixes its backend then; without this it falls back to Agg and no figure reaches the notebook.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for module in filter(None, os.environ.get(PRELOAD_ENV, "").split(",")):
         importlib.import_module(module)  # only imports: no cell has run, and no state of the notebook's is made
     from ipykernel import kernelapp
