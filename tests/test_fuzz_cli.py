@@ -209,7 +209,7 @@ SWITCHES = {
     "sweep": ["--quick", "--overwrite", "--dry-run"],
     "train": ["--quick"],
     "predict": [],
-    "report": ["--notebook"],
+    "report": ["--notebook", "--distribution"],
 }
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)

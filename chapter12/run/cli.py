@@ -198,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
     rpt.add_argument(
         "--notebook", action="store_true", help="also execute the sweep notebook on them (its handout page)"
     )
+    rpt.add_argument(
+        "--distribution",
+        action="store_true",
+        help="also write distribution.md and figures/distribution.png: each model's runs over seeds per backend, "
+        "against the book's numbers",
+    )
 
     trn = sub.add_parser(
         "train", help="one training run with the book's settings but those given (one cell of a sweep)"
@@ -316,6 +322,10 @@ def _run(args) -> int:
 
         out = args.out or args.results.parent
         paths = write_report(args.results, out)
+        if args.distribution:
+            from chapter12.report.distribution import write_distribution
+
+            paths += write_distribution(args.results, out)
         if args.notebook:
             from chapter12.sweep.engine import sweep_notebook
 

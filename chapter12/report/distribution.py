@@ -1,0 +1,340 @@
+"""The book's numbers as a distribution: many seeds of the book's two models on one or more Keras backends,
+read from a sweep's results.jsonl. For each model and backend: mean, standard deviation, every seed's value,
+a bootstrap interval of the mean and the book's number as a percentile of the runs; whether two backends'
+means differ (a permutation test, with the smallest difference it could have found); which simple RNN runs
+stalled, by a rule fixed before looking at them, and how their training curves differ from the others'."""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from chapter12.book import BOOK_RESULTS
+from chapter12.files import atomic_write, write_text
+from chapter12.report.records import read_sweep
+from chapter12.report.sweep import MODEL_NAMES
+
+# A book value is a typical draw when it lies in the central 95% of the runs.
+TYPICAL_PERCENTILES = (2.5, 97.5)
+# A simple RNN run has stalled when its test accuracy lies more than this below the median of its backend's runs.
+STALL_MARGIN = 0.05
+# z for a two-sided 5% test, and for 80% power.
+_Z_ALPHA, _Z_POWER = 1.959964, 0.841621
+
+
+def bootstrap_mean_interval(
+    values: Iterable[float], level: float = 0.95, resamples: int = 10_000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean (resampling the runs with replacement), repeatable by seed."""
+    values = np.asarray(list(values), dtype=float)
+    if values.size < 2:
+        raise ValueError("a bootstrap interval needs at least 2 values")
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def percentile_of(value: float, values: Iterable[float]) -> float:
+    """Where value falls among the runs, 0-100: the share below it, ties counted half."""
+    values = list(values)
+    if not values:
+        raise ValueError("no runs to place the value among")
+    below = sum(v < value for v in values)
+    equal = sum(v == value for v in values)
+    return 100.0 * (below + 0.5 * equal) / len(values)
+
+
+def permutation_test(a: Iterable[float], b: Iterable[float], permutations: int = 20_000, seed: int = 0) -> float:
+    """Two-sided p-value for 'a and b have equal means': the share of random relabellings of the pooled runs
+    whose difference of means is at least as large as the observed one (the observed labelling counted in)."""
+    a, b = np.asarray(list(a), dtype=float), np.asarray(list(b), dtype=float)
+    if a.size < 2 or b.size < 2:
+        raise ValueError("a permutation test needs at least 2 runs on each side")
+    observed = abs(a.mean() - b.mean())
+    pooled = np.concatenate([a, b])
+    rng = np.random.default_rng(seed)
+    order = np.argsort(rng.random((permutations, pooled.size)), axis=1)
+    shuffled = pooled[order]
+    diffs = np.abs(shuffled[:, : a.size].mean(axis=1) - shuffled[:, a.size :].mean(axis=1))
+    return float((1 + np.sum(diffs >= observed - 1e-12)) / (permutations + 1))
+
+
+def detectable_difference(a: Iterable[float], b: Iterable[float]) -> float:
+    """The difference of means a two-sided 5% test finds with 80% power, given these runs' spreads and counts
+    (normal approximation): smaller true differences may go unseen."""
+    a, b = list(a), list(b)
+    se = math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
+    return (_Z_ALPHA + _Z_POWER) * se
+
+
+def runs_by_group(records: Iterable[dict]) -> dict[tuple[str, str], list[dict]]:
+    """The finished cells at the book's settings, grouped by (model, backend), each group sorted by seed."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in records:
+        if r.get("status") != "ok":
+            continue
+        p = r["params"]
+        groups.setdefault((p["model"], p.get("backend", "tensorflow")), []).append(r)
+    return {k: sorted(v, key=lambda r: r["params"]["seed"]) for k, v in sorted(groups.items())}
+
+
+def group_stats(runs: list[dict], model: str) -> dict[str, Any]:
+    """n, mean, sd, min, max, bootstrap interval, the seeds' values and the book's percentile for one group."""
+    values = [r["test_accuracy"] for r in runs]
+    stats: dict[str, Any] = {
+        "n": len(values),
+        "mean": statistics.fmean(values),
+        "sd": statistics.stdev(values) if len(values) > 1 else None,
+        "min": min(values),
+        "max": max(values),
+        "interval": bootstrap_mean_interval(values) if len(values) > 1 else None,
+        "seeds": {r["params"]["seed"]: r["test_accuracy"] for r in runs},
+    }
+    book = BOOK_RESULTS.get(model, {}).get("test_accuracy")
+    if book is not None:
+        stats["book"] = book
+        stats["book_percentile"] = percentile_of(book, values)
+        low, high = TYPICAL_PERCENTILES
+        stats["book_typical"] = low <= stats["book_percentile"] <= high
+    return stats
+
+
+def stalled(runs: list[dict], margin: float = STALL_MARGIN) -> list[bool]:
+    """For each run: whether its test accuracy lies more than margin below the median of these runs."""
+    median = statistics.median(r["test_accuracy"] for r in runs)
+    return [r["test_accuracy"] < median - margin for r in runs]
+
+
+def mean_curve(runs: list[dict], key: str) -> list[float]:
+    """The mean over runs of one history curve (e.g. 'accuracy'), epoch by epoch."""
+    curves = [r["history"][key] for r in runs if r.get("history", {}).get(key)]
+    if not curves:
+        return []
+    length = min(len(c) for c in curves)
+    return [statistics.fmean(c[i] for c in curves) for i in range(length)]
+
+
+def _pct(v: float) -> str:
+    return f"{v:.4f}"
+
+
+def distribution_markdown(records: list[dict]) -> str:
+    """The tables and the plain statements, computed from the runs."""
+    groups = runs_by_group(records)
+    lines = [
+        "# The book's numbers as a distribution",
+        "",
+        "Test accuracy of the book's models (Keras-exact data, book settings) over seeds, per Keras backend. "
+        "Interval: 95% percentile bootstrap of the mean (10,000 resamples). Book percentile: the share of runs "
+        "below the book's value (ties half); the book's value counts as a typical draw when it lies between "
+        f"the {TYPICAL_PERCENTILES[0]}th and {TYPICAL_PERCENTILES[1]}th percentile of the runs.",
+        "",
+        "| model | backend | runs | mean | sd | min | max | 95% interval of the mean | book | book percentile |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    stats = {key: group_stats(runs, key[0]) for key, runs in groups.items()}
+    for (model, backend), s in stats.items():
+        interval = f"{_pct(s['interval'][0])}-{_pct(s['interval'][1])}" if s["interval"] else "—"
+        sd = _pct(s["sd"]) if s["sd"] is not None else "—"
+        book = _pct(s["book"]) if "book" in s else "—"
+        pct = f"{s['book_percentile']:.0f}" if "book" in s else "—"
+        lines.append(
+            f"| {MODEL_NAMES.get(model, model)} | {backend} | {s['n']} | {_pct(s['mean'])} | {sd} | "
+            f"{_pct(s['min'])} | {_pct(s['max'])} | {interval} | {book} | {pct} |"
+        )
+    lines += ["", "## Is the book's value a typical draw?", ""]
+    for (model, backend), s in stats.items():
+        if "book" not in s:
+            continue
+        verdict = "a typical draw" if s["book_typical"] else "an unusual draw"
+        above = sum(v > s["book"] for v in s["seeds"].values())
+        lines.append(
+            f"- {MODEL_NAMES.get(model, model)}, {backend}: the book's {_pct(s['book'])} is {verdict} "
+            f"(percentile {s['book_percentile']:.0f}; {above} of {s['n']} runs scored higher)."
+        )
+    lines += ["", "## Do the backends agree?", ""]
+    compared = False
+    for model in dict.fromkeys(m for m, _ in groups):
+        backends = [b for m, b in groups if m == model]
+        for i, first in enumerate(backends):
+            for second in backends[i + 1 :]:
+                a = [r["test_accuracy"] for r in groups[(model, first)]]
+                b = [r["test_accuracy"] for r in groups[(model, second)]]
+                if len(a) < 2 or len(b) < 2:
+                    continue
+                compared = True
+                p = permutation_test(a, b)
+                smallest = detectable_difference(a, b)
+                said = "differ" if p < 0.05 else "do not differ detectably"
+                lines.append(
+                    f"- {MODEL_NAMES.get(model, model)}: {first} {_pct(statistics.fmean(a))} (n={len(a)}) against "
+                    f"{second} {_pct(statistics.fmean(b))} (n={len(b)}): the means {said} (permutation test, "
+                    f"p = {p:.3f}); with these runs a difference of {smallest:.4f} would be found 80% of the time."
+                )
+    if not compared:
+        lines.append("- Only one backend has 2 or more runs of a model so far: nothing to compare.")
+    lines += _stall_lines(groups)
+    lines += ["", "## Every run", "", "| model | backend | seed | test accuracy |", "|---|---|---|---|"]
+    for (model, backend), s in stats.items():
+        for seed, value in s["seeds"].items():
+            lines.append(f"| {MODEL_NAMES.get(model, model)} | {backend} | {seed} | {value:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _stall_lines(groups: dict[tuple[str, str], list[dict]]) -> list[str]:
+    lines = [
+        "",
+        "## Stalled simple RNN runs",
+        "",
+        f"Rule, fixed before looking at the runs: a simple RNN run has stalled when its test accuracy lies more "
+        f"than {STALL_MARGIN} below the median of its backend's runs. Curves: mean over the runs of each kind, "
+        "epoch by epoch.",
+        "",
+    ]
+    for (model, backend), runs in groups.items():
+        if model != "simple_rnn" or len(runs) < 3:
+            continue
+        flags = stalled(runs)
+        slow = [r for r, f in zip(runs, flags) if f]
+        healthy = [r for r, f in zip(runs, flags) if not f]
+        seeds = ", ".join(str(r["params"]["seed"]) for r in slow) or "none"
+        lines.append(f"**{backend}**: {len(slow)} of {len(runs)} runs stalled (seeds {seeds}).")
+        lines.append("")
+        epochs = len(mean_curve(runs, "accuracy"))
+        if not slow or not healthy or epochs < 2:
+            continue
+        lines += ["| curve | runs | " + " | ".join(f"epoch {i + 1}" for i in range(epochs)) + " |"]
+        lines += ["|---|---|" + "---|" * epochs]
+        for key in ("accuracy", "val_accuracy"):
+            for name, kind in (("stalled", slow), ("healthy", healthy)):
+                curve = mean_curve(kind, key)
+                lines.append(f"| {key} | {name} | " + " | ".join(f"{v:.3f}" for v in curve) + " |")
+        rises = [
+            r["history"]["accuracy"][-1] - r["history"]["accuracy"][-2]
+            for r in slow
+            if len(r.get("history", {}).get("accuracy", [])) > 1
+        ]
+        if not rises:
+            continue
+        verdict = (
+            "they learn more slowly, they have not stopped"
+            if min(rises) > 0
+            else "at least one of them had stopped learning"
+        )
+        lines += [
+            "",
+            f"In the last epoch the stalled runs' training accuracy changed by {min(rises):+.3f} to "
+            f"{max(rises):+.3f}: {verdict}.",
+            "",
+        ]
+    return lines
+
+
+def plot_distribution(records: list[dict]):
+    """One panel per model: each backend's runs as dots, their mean with its bootstrap interval, and the book's
+    value as a dashed line."""
+    import matplotlib.pyplot as plt
+
+    groups = runs_by_group(records)
+    models = list(dict.fromkeys(m for m, _ in groups))
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 4), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, model in zip(axes[0], models):
+        backends = [b for m, b in groups if m == model]
+        for x, backend in enumerate(backends):
+            runs = groups[(model, backend)]
+            values = np.array([r["test_accuracy"] for r in runs])
+            flags = stalled(runs) if model == "simple_rnn" and len(runs) >= 3 else [False] * len(runs)
+            jitter = rng.uniform(-0.12, 0.12, size=values.size)
+            colours = ["tab:red" if f else "tab:blue" for f in flags]
+            ax.scatter(x + jitter, values, s=18, c=colours, alpha=0.8, zorder=3)
+            if values.size > 1:
+                low, high = bootstrap_mean_interval(values)
+                ax.errorbar(
+                    x + 0.3,
+                    values.mean(),
+                    yerr=[[values.mean() - low], [high - values.mean()]],
+                    fmt="o",
+                    color="black",
+                    capsize=4,
+                    zorder=4,
+                )
+        book = BOOK_RESULTS.get(model, {}).get("test_accuracy")
+        if book is not None:
+            ax.axhline(book, ls="--", color="tab:green", label=f"book {book:.4f}")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_xticks(range(len(backends)), [f"{b}\n(n={len(groups[(model, b)])})" for b in backends])
+        ax.set_xlim(-0.5, len(backends) - 0.3)
+        ax.set_title(MODEL_NAMES.get(model, model))
+        ax.set_ylabel("test accuracy")
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Runs over seeds (dots; red: stalled), mean with 95% bootstrap interval (black)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def write_distribution(results: "str | os.PathLike", out_dir: "str | os.PathLike") -> list[Path]:
+    """distribution.md and figures/distribution.png from a sweep's results; returns the paths written."""
+    _, records = read_sweep(results)
+    out_dir = Path(out_dir)
+    write_text(out_dir / "distribution.md", distribution_markdown(records))
+    figure = out_dir / "figures" / "distribution.png"
+    fig = plot_distribution(records)
+    atomic_write(figure, lambda f: fig.savefig(f, format="png", dpi=120))
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return [out_dir / "distribution.md", figure]
+
+
+def committed_seeds() -> Path | None:
+    """The project's own seeds sweep (benchmarks/results/seeds/results.jsonl) in a checkout, else None (an
+    installed wheel does not carry it)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "seeds" / "results.jsonl"
+    return path if path.exists() else None
+
+
+def spread_paragraph(records: list[dict], backend: str = "tensorflow") -> str:
+    """Sentences on the spread of the simple RNN and the LSTM over seeds and on the stalled simple RNN runs,
+    every number computed from the records ('' when the backend has fewer than 3 runs of each model)."""
+    groups = runs_by_group(records)
+    rnn, lstm = groups.get(("simple_rnn", backend), []), groups.get(("lstm", backend), [])
+    if len(rnn) < 3 or len(lstm) < 3:
+        return ""
+    r, m = group_stats(rnn, "simple_rnn"), group_stats(lstm, "lstm")
+    text = (
+        f"Over {r['n']} seeds on {backend} the simple RNN's test accuracy runs from {r['min']:.4f} to "
+        f"{r['max']:.4f} (sd {r['sd']:.4f}), the LSTM's over {m['n']} seeds from {m['min']:.4f} to {m['max']:.4f} "
+        f"(sd {m['sd']:.4f}): the simple RNN's spread is {r['sd'] / m['sd']:.1f} times the LSTM's. "
+        f"The book's single runs sit at percentile {r['book_percentile']:.0f} (simple RNN, {r['book']:.4f}) and "
+        f"{m['book_percentile']:.0f} (LSTM, {m['book']:.4f}) of these runs"
+    )
+    both = r["book_typical"] and m["book_typical"]
+    text += ": both are ordinary draws. " if both else ": at least one of them is an unusual draw. "
+    flags = stalled(rnn)
+    slow = [x for x, f in zip(rnn, flags) if f]
+    healthy = [x for x, f in zip(rnn, flags) if not f]
+    if not slow:
+        return text + f"No simple RNN run lies more than {STALL_MARGIN} below the median, so none stalled."
+    first, last = mean_curve(slow, "accuracy"), mean_curve(healthy, "accuracy")
+    rises = [x["history"]["accuracy"][-1] - x["history"]["accuracy"][-2] for x in slow]
+    text += (
+        f"{len(slow)} of {len(rnn)} simple RNN runs stalled (test accuracy more than {STALL_MARGIN} below the "
+        f"median). Their training accuracy after the first epoch was {first[0]:.3f}, the others' {last[0]:.3f}; "
+        f"after epoch {len(first)} it was {first[-1]:.3f} against {last[-1]:.3f}"
+    )
+    if min(rises) > 0:
+        text += (
+            f", and it was still rising ({min(rises):+.3f} to {max(rises):+.3f} in the last epoch): these runs "
+            "learn more slowly and are cut off by the fixed number of epochs; they had not stopped learning."
+        )
+    else:
+        text += ", and at least one of them had stopped rising in the last epoch."
+    return text
