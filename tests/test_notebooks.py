@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -32,15 +33,23 @@ def test_one_commented_parameters_cell(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     assigned = [
-        line.split("=")[0].strip()
+        line.split("=")[0].split(":")[0].strip()
         for line in tagged[0].source.splitlines()
         if "=" in line and not line.lstrip().startswith("#")
     ]
-    # papermill --help-notebook must see every parameter with its comment as help.
+    # papermill --help-notebook must see every parameter with its type and its comment as help.
     inspected = papermill.inspect_notebook(str(path))
     assert list(inspected) == assigned
     for name, info in inspected.items():
         assert info["help"], f"parameter {name} has no comment"
+        assert info["inferred_type_name"] != "None", f"parameter {name} has no type annotation"
+        default = ast.literal_eval(info["default"])
+        kind = info["inferred_type_name"].strip('"')
+        if kind == "Optional[str]":
+            assert default is None or isinstance(default, str), name
+        else:  # the annotation says what the default is: papermill -y must be given the same
+            outer = {"bool": bool, "int": int, "float": (int, float), "str": str}.get(kind, list)
+            assert isinstance(default, outer), f"{name}: {kind} but {default!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
