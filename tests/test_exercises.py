@@ -1,0 +1,72 @@
+"""The notebooks' exercises, checked as a student would run them: the check each exercise gives must run,
+and its answer must state what the check shows. One test per exercise fixed so far (issue 19 lists the rest).
+Small models, built but untrained, in this process: seconds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+
+
+def exercise_text(notebook: str) -> tuple[str, str]:
+    """The Exercises cell and the folded answers after it."""
+    cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
+    i = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Exercises"))
+    return "".join(cells[i]["source"]), "".join(cells[i + 1]["source"])
+
+
+def test_maths_1_a_large_forget_bias_in_the_lstms_own_parameters_keeps_the_gate_at_1():
+    import keras
+
+    from chapter12.teaching.scratch import lstm_forward, params_from_keras, to_book_layout
+
+    exercise, answer = exercise_text("rnn_lstm_maths.ipynb")
+    assert 'lstm_params["b_f"] = lstm_params["b_f"] + 30.0' in exercise
+    layer = keras.layers.LSTM(8, return_sequences=True)
+    x = np.random.default_rng(0).normal(size=(4, 12, 3)).astype("float32")
+    layer(x)
+    lstm_params = params_from_keras(layer)
+    lstm_params["b_f"] = lstm_params["b_f"] + 30.0  # the exercise's line
+    run = lstm_forward(to_book_layout(x), None, lstm_params)
+    assert run.gates["gamma_f"].min() > 0.999
+    # the answer: with a forget gate of 1 the cell state only adds, c<t> = c<t-1> + Γ_u * c~<t>
+    assert "c_t = c_prev + gamma_u * c_tilde" in answer
+    added = run.gates["gamma_u"] * run.gates["c_tilde"]
+    assert np.allclose(np.diff(run.c, axis=-1), added[..., 1:], atol=1e-4)
+
+
+def test_inside_1_word_by_word_reads_an_encoded_review_as_the_exercise_writes_it():
+    from chapter12 import BookConfig, build_model, get_word_index, resolve_source
+    from chapter12.predict import Encoding, encode
+    from chapter12.teaching.inside import word_by_word
+
+    exercise, _ = exercise_text("inside_the_models.ipynb")
+    assert "np.array(encode(text, encoding, word_index).indices)" in exercise
+    source = resolve_source("sample", "keras")
+    word_index = get_word_index(source)
+    config = BookConfig()
+    encoding = Encoding(vocabulary=source.vocabulary, num_words=config.num_words, maxlen=config.maxlen)
+    trained = {"lstm": build_model("lstm", config, maxlen=config.maxlen)}
+    text = "The first hour is dull and boring, but the ending is wonderful and I loved it."
+    curve = word_by_word(trained["lstm"], np.array(encode(text, encoding, word_index).indices))
+    words = len(re.findall(r"[a-z]+", text.lower()))
+    assert curve.shape == (words + 1,)  # one probability after each word, [START] included
+    assert ((curve > 0) & (curve < 1)).all()
+
+
+@pytest.mark.parametrize("trainable, expected", [(True, 1), (False, 0)])
+def test_embeddings_4_a_built_layer_counts_its_trainable_tables(trainable, expected):
+    import keras
+
+    exercise, answer = exercise_text("word_embeddings.ipynb")
+    assert "layer.build()" in exercise
+    assert "`trainable=True` has 1 trainable weight tensor" in answer and "the frozen one 0" in answer
+    layer = keras.layers.Embedding(2500, 128, trainable=trainable)
+    layer.build()
+    assert len(layer.trainable_weights) == expected and len(layer.weights) == 1
