@@ -70,3 +70,15 @@ def test_embeddings_4_a_built_layer_counts_its_trainable_tables(trainable, expec
     layer = keras.layers.Embedding(2500, 128, trainable=trainable)
     layer.build()
     assert len(layer.trainable_weights) == expected and len(layer.weights) == 1
+
+
+def test_accuracy_4_and_the_timing_prose_state_what_recurrent_dropout_does_to_kerass_lstm():
+    import keras
+
+    _, answer = exercise_text("sentiment_accuracy.ipynb")
+    assert "two\n   matrix products per step instead of eight" in answer
+    # what the answer and the timing notebook say, read off the installed Keras
+    assert keras.layers.LSTM(4, recurrent_dropout=0.2).cell.implementation == 1  # one product per gate
+    assert keras.layers.LSTM(4, recurrent_dropout=0.0).cell.implementation == 2  # the gates packed
+    timing = "".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / "timing.ipynb").read_text())["cells"])
+    assert "sets `implementation = 1`" in timing and "keeps `implementation = 2`" in timing
