@@ -82,3 +82,15 @@ def test_accuracy_4_and_the_timing_prose_state_what_recurrent_dropout_does_to_ke
     assert keras.layers.LSTM(4, recurrent_dropout=0.0).cell.implementation == 2  # the gates packed
     timing = "".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / "timing.ipynb").read_text())["cells"])
     assert "sets `implementation = 1`" in timing and "keeps `implementation = 2`" in timing
+
+
+def test_inside_2_maxlen_is_a_parameter_that_sets_the_trained_models_length():
+    import papermill
+
+    exercise, _ = exercise_text("inside_the_models.ipynb")
+    assert "set `maxlen = 200` and `run_dir = None` in the\n   parameters cell" in exercise
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / "inside_the_models.ipynb"))
+    assert declared["maxlen"]["default"] == "100" and declared["maxlen"]["inferred_type_name"] == "int"
+    cells = json.loads((NOTEBOOKS / "inside_the_models.ipynb").read_text())["cells"]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "BookConfig(epochs=epochs, maxlen=maxlen)" in code  # used where the models are trained here
