@@ -94,3 +94,15 @@ def test_inside_2_maxlen_is_a_parameter_that_sets_the_trained_models_length():
     cells = json.loads((NOTEBOOKS / "inside_the_models.ipynb").read_text())["cells"]
     code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "BookConfig(epochs=epochs, maxlen=maxlen)" in code  # used where the models are trained here
+
+
+def test_accuracy_2_names_the_last_cell_that_sets_data_before_training():
+    exercise, _ = exercise_text("sentiment_accuracy.ipynb")
+    assert "right after the one that runs `data = pad_data(loaded, config, source)`" in exercise
+    cells = json.loads((NOTEBOOKS / "sentiment_accuracy.ipynb").read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    named = next(i for i, s in enumerate(sources) if "data = pad_data(loaded, config, source)" in s)
+    trains = next(i for i, s in enumerate(sources) if "train_and_evaluate(" in s)  # the training cell
+    # no cell between the named one and the training assigns data again
+    assert not any(re.search(r"^data = ", s, flags=re.M) for s in sources[named + 1 : trains + 1])
+    assert named < trains
