@@ -106,3 +106,16 @@ def test_accuracy_2_names_the_last_cell_that_sets_data_before_training():
     # no cell between the named one and the training assigns data again
     assert not any(re.search(r"^data = ", s, flags=re.M) for s in sources[named + 1 : trains + 1])
     assert named < trains
+
+
+def test_the_maths_notebook_says_truly_that_its_name_task_needs_no_memory():
+    from chapter12.teaching.toy import NAME_SENTENCES
+
+    label_of: dict[str, set[int]] = {}
+    for sentence, labels in NAME_SENTENCES:
+        for word, label in zip(sentence.split(), labels):
+            label_of.setdefault(word, set()).add(label)
+    assert all(len(labels) == 1 for labels in label_of.values())  # a word's label never depends on its context
+    cells = json.loads((NOTEBOOKS / "rnn_lstm_maths.ipynb").read_text())["cells"]
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert "with no recurrence at all, could solve it" in text
