@@ -119,3 +119,16 @@ def test_the_maths_notebook_says_truly_that_its_name_task_needs_no_memory():
     cells = json.loads((NOTEBOOKS / "rnn_lstm_maths.ipynb").read_text())["cells"]
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "with no recurrence at all, could solve it" in text
+
+
+def test_maths_4_a_closed_forget_gate_underflows_float32_as_the_answer_says():
+    _, answer = exercise_text("rnn_lstm_maths.ipynb")
+    assert "factor per step 0.000" in answer and "smallest number float32 can hold (about 1e-45)" in answer
+    # sigma(-3) ~ 0.047 per step: a unit gradient passes below float32's smallest subnormal within 40 steps
+    factor = 1 / (1 + np.exp(3.0))
+    shrunk = np.float32(1.0)
+    steps = 0
+    while shrunk > 0:
+        shrunk = np.float32(shrunk * np.float32(factor))
+        steps += 1
+    assert 20 < steps < 60  # "a few dozen steps back", exactly 0 after
