@@ -288,6 +288,16 @@ def test_series_gives_mean_spread_and_count_over_seeds_per_model():
     assert linear_fit([1, 2, 3], [3, 5, 7]) == pytest.approx((1.0, 2.0))
 
 
+def test_series_of_another_axis_are_ordered_by_number_not_as_text():
+    records = []
+    for record in _records(lambda model, maxlen, seed: 0.7):
+        if record["status"] == "ok":
+            for units in (16, 64):
+                records.append(dict(record, key=record["key"] + str(units), params=dict(record["params"], units=units)))
+    labels = [s["label"] for s in series(ok_rows(records), "units")]
+    assert labels == [f"{name}, maxlen {m}" for name in ("LSTM", "simple RNN") for m in (25, 50, 100)]
+
+
 def test_summary_and_figures_of_a_sweep(tmp_path):
     records = _records(lambda model, maxlen, seed: 0.7 + (0.001 * maxlen if model == "lstm" else 0.0) + 0.01 * seed)
     head = header(SETTINGS.to_dict())
