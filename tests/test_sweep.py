@@ -298,6 +298,37 @@ def test_series_of_another_axis_are_ordered_by_number_not_as_text():
     assert labels == [f"{name}, maxlen {m}" for name in ("LSTM", "simple RNN") for m in (25, 50, 100)]
 
 
+def test_the_sweep_notebook_says_why_it_leaves_out_the_maxlen_sentences_when_units_vary_too(tmp_path):
+    import nbformat
+
+    from chapter12.sweep.engine import _record, sweep_notebook
+    from conftest import computed_statements
+
+    cells = Grid.from_values({"maxlen": [25, 50, 100], "units": [16, 64], "seeds": [0, 1]}, SETTINGS).cells()
+    lines = [header(SETTINGS.to_dict())]
+    for n, cell in enumerate(cells):
+        result = {
+            "test_accuracy": 0.6 + 0.001 * n,
+            "test_loss": 0.6,
+            "epoch_seconds": [3.0, 2.0 + cell.maxlen / 50],
+            "history": {"accuracy": [0.6], "val_accuracy": [0.6]},
+            "n_train": 3200,
+            "n_val": 800,
+            "n_test": 2000,
+            "seconds": {"total": 5.0},
+            "backend": "tensorflow",
+        }
+        ok = {"status": "ok", "worker": "w", "threads": 1, "seconds": 6.0, "log": "l", "result": result}
+        lines.append(_record(cell, ok))
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    executed = nbformat.read(sweep_notebook(tmp_path, path), as_version=4)
+    said = "\n".join(computed_statements(executed))
+    assert "This sweep varies units as well as maxlen" in said
+    printed = "\n".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "maxlen: [25, 50, 100]" in printed  # ordered by number
+
+
 def test_summary_and_figures_of_a_sweep(tmp_path):
     records = _records(lambda model, maxlen, seed: 0.7 + (0.001 * maxlen if model == "lstm" else 0.0) + 0.01 * seed)
     head = header(SETTINGS.to_dict())

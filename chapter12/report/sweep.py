@@ -62,7 +62,7 @@ def series(rows: list[dict], x: str, value: str = "test_accuracy") -> list[dict]
     for row in rows:
         groups.setdefault(tuple(row[a] for a in others), {}).setdefault(row[x], []).append(row[value])
     out = []
-    for combo, by_x in sorted(groups.items(), key=lambda kv: [_order(v) for v in kv[0]]):
+    for combo, by_x in sorted(groups.items(), key=lambda kv: [axis_order(v) for v in kv[0]]):
         xs = sorted(by_x)
         values = [by_x[v] for v in xs]
         out.append(
@@ -81,7 +81,7 @@ def series(rows: list[dict], x: str, value: str = "test_accuracy") -> list[dict]
     return out
 
 
-def _order(value) -> tuple:
+def axis_order(value) -> tuple:
     """Sort key for an axis value: numbers by size (25 before 100), before text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (0, value, "")
