@@ -244,6 +244,11 @@ def test_inside_notebook_reads_the_runs_models(run, tmp_path):
     assert 1 <= reach["lstm"]["half"] <= reach["lstm"]["ninety"] <= 100
     assert (tmp_path / "out" / "figures" / "inside_how_far_back.png").stat().st_size > 0
     assert len(results["word_by_word"]) == 2  # one test review and the typed one
+    gaps = [row["lstm"] - row["simple_rnn"] for row in results["by_length"].values()]
+    grows = len(gaps) > 1 and all(b - a > 0.01 for a, b in zip(gaps, gaps[1:]))
+    close = len(gaps) > 1 and max(gaps) - min(gaps) <= 0.02
+    verdict = "It grows from shorter" if grows else "The groups lie within 0.02" if close else "It does not grow"
+    assert verdict in said  # the sentence follows the run's own numbers
 
 
 def test_last_crossing():
