@@ -142,7 +142,10 @@ def test_backends_are_compared_and_their_verdict_follows_the_runs():
     apart = distribution_markdown(lstm_runs(base) + lstm_runs([v - 0.02 for v in base], "jax"))
     assert "the means differ (permutation test, p = 0.000)" in apart
     one = distribution_markdown(lstm_runs(base))
-    assert "nothing to compare" in one
+    assert "no test of their means" in one
+    few = distribution_markdown(lstm_runs(base) + lstm_runs(base[:4], "jax"))
+    assert "LSTM: jax (n=4) against tensorflow (n=10): not compared yet (each needs 5 runs)." in few
+    assert "LSTM, jax: 4 run(s) so far, too few to say (a verdict needs 10)" in few
 
 
 def test_the_stall_section_names_the_stalled_seeds_and_says_whether_they_still_learn():

@@ -19,8 +19,12 @@ from chapter12.files import atomic_write, write_text
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import MODEL_NAMES
 
-# A book value is a typical draw when it lies in the central 95% of the runs.
+# A book value is a typical draw when it lies in the central 95% of the runs; said only with this many runs.
 TYPICAL_PERCENTILES = (2.5, 97.5)
+MIN_RUNS_VERDICT = 10
+# Two backends' means are compared only when each has this many runs (with 2 against 2, a permutation test
+# cannot go below p = 1/3).
+MIN_RUNS_COMPARE = 5
 # A simple RNN run has stalled when its test accuracy lies more than this below the median of its backend's runs.
 STALL_MARGIN = 0.05
 # z for a two-sided 5% test, and for 80% power.
@@ -102,7 +106,7 @@ def group_stats(runs: list[dict], model: str) -> dict[str, Any]:
         stats["book"] = book
         stats["book_percentile"] = percentile_of(book, values)
         low, high = TYPICAL_PERCENTILES
-        stats["book_typical"] = low <= stats["book_percentile"] <= high
+        stats["book_typical"] = low <= stats["book_percentile"] <= high if len(values) >= MIN_RUNS_VERDICT else None
     return stats
 
 
@@ -153,8 +157,15 @@ def distribution_markdown(records: list[dict]) -> str:
     for (model, backend), s in stats.items():
         if "book" not in s:
             continue
-        verdict = "a typical draw" if s["book_typical"] else "an unusual draw"
         above = sum(v > s["book"] for v in s["seeds"].values())
+        if s["book_typical"] is None:
+            lines.append(
+                f"- {MODEL_NAMES.get(model, model)}, {backend}: {s['n']} run(s) so far, too few to say "
+                f"(a verdict needs {MIN_RUNS_VERDICT}); {above} of them scored higher than the book's "
+                f"{_pct(s['book'])}."
+            )
+            continue
+        verdict = "a typical draw" if s["book_typical"] else "an unusual draw"
         lines.append(
             f"- {MODEL_NAMES.get(model, model)}, {backend}: the book's {_pct(s['book'])} is {verdict} "
             f"(percentile {s['book_percentile']:.0f}; {above} of {s['n']} runs scored higher)."
@@ -167,7 +178,11 @@ def distribution_markdown(records: list[dict]) -> str:
             for second in backends[i + 1 :]:
                 a = [r["test_accuracy"] for r in groups[(model, first)]]
                 b = [r["test_accuracy"] for r in groups[(model, second)]]
-                if len(a) < 2 or len(b) < 2:
+                if len(a) < MIN_RUNS_COMPARE or len(b) < MIN_RUNS_COMPARE:
+                    lines.append(
+                        f"- {MODEL_NAMES.get(model, model)}: {first} (n={len(a)}) against {second} (n={len(b)}): not "
+                        f"compared yet (each needs {MIN_RUNS_COMPARE} runs)."
+                    )
                     continue
                 compared = True
                 p = permutation_test(a, b)
@@ -179,7 +194,7 @@ def distribution_markdown(records: list[dict]) -> str:
                     f"p = {p:.3f}); with these runs a difference of {smallest:.4f} would be found 80% of the time."
                 )
     if not compared:
-        lines.append("- Only one backend has 2 or more runs of a model so far: nothing to compare.")
+        lines.append(f"- No two backends have {MIN_RUNS_COMPARE} or more runs of a model yet: no test of their means.")
     lines += _stall_lines(groups)
     lines += ["", "## Every run", "", "| model | backend | seed | test accuracy |", "|---|---|---|---|"]
     for (model, backend), s in stats.items():
@@ -316,8 +331,12 @@ def spread_paragraph(records: list[dict], backend: str = "tensorflow") -> str:
         f"The book's single runs sit at percentile {r['book_percentile']:.0f} (simple RNN, {r['book']:.4f}) and "
         f"{m['book_percentile']:.0f} (LSTM, {m['book']:.4f}) of these runs"
     )
-    both = r["book_typical"] and m["book_typical"]
-    text += ": both are ordinary draws. " if both else ": at least one of them is an unusual draw. "
+    if r["book_typical"] is None or m["book_typical"] is None:
+        text += f" (too few runs to call them typical or not: that needs {MIN_RUNS_VERDICT}). "
+    elif r["book_typical"] and m["book_typical"]:
+        text += ": both are ordinary draws. "
+    else:
+        text += ": at least one of them is an unusual draw. "
     flags = stalled(rnn)
     slow = [x for x, f in zip(rnn, flags) if f]
     healthy = [x for x, f in zip(rnn, flags) if not f]
