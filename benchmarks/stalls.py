@@ -218,6 +218,35 @@ def write_report(path: Path, out: Path) -> list[Path]:
             + " | ".join(f"{g['accuracy']:.3f}" for g in r["accuracy_by_length"])
             + f" | {r['steps_holding_90']} |"
         )
+    kinds = {"stalled": [r for r in runs if r["seed"] in slow], "healthy": [r for r in runs if r["seed"] not in slow]}
+    lines += [
+        "",
+        "Means over the runs of each kind:",
+        "",
+        "| runs | n | test accuracy | radius after epoch 1 | radius at the end | grad, recurrent kernel, mean over "
+        "epoch 1 | spread of accuracy over the length groups (max - min) | steps holding 90% |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, group in kinds.items():
+        if not group:
+            continue
+
+        def mean(values):
+            return statistics.fmean(values)
+
+        accuracy = mean(r["test_accuracy"] for r in group)
+        radius_1 = mean(r["spectral_radius"][1] for r in group)
+        radius_end = mean(r["spectral_radius"][-1] for r in group)
+        grad_1 = mean(mean(_norm(g, "recurrent_kernel") for g in r["gradients"] if 0 < g["epoch"] <= 1) for r in group)
+        spread = mean(
+            max(x["accuracy"] for x in r["accuracy_by_length"]) - min(x["accuracy"] for x in r["accuracy_by_length"])
+            for r in group
+        )
+        reach = mean(r["steps_holding_90"] for r in group)
+        lines.append(
+            f"| {name} | {len(group)} | {accuracy:.4f} | {radius_1:.3f} | {radius_end:.3f} | {grad_1:.4f} | "
+            f"{spread:.3f} | {reach:.1f} |"
+        )
     lines += [
         "",
         "Review counts per length group: "
