@@ -15,6 +15,8 @@ import pytest
 from chapter12.book import BOOK_RESULTS
 from chapter12.report.distribution import (
     STALL_MARGIN,
+    holm,
+    rank_p_value,
     bootstrap_mean_interval,
     detectable_difference,
     distribution_markdown,
@@ -122,25 +124,48 @@ def lstm_runs(values, backend="tensorflow"):
     return [run("lstm", i, v, backend) for i, v in enumerate(values)]
 
 
-def test_the_books_lstm_is_typical_until_every_run_lies_below_it():
-    spread = [BOOK_LSTM - 0.01 + 0.001 * i for i in range(20)]  # the book's value among the top runs
+def test_the_rank_p_value_and_holm_against_cases_worked_by_hand():
+    assert rank_p_value(0.5, [0.1, 0.2, 0.3, 0.9]) == pytest.approx(2 * 2 / 5)  # 1 above: 2 * (1 + 1) / 5
+    assert rank_p_value(1.0, [0.1] * 20) == pytest.approx(2 / 21)  # above all 20: the smallest 20 runs allow
+    assert rank_p_value(1.0, [0.1] * 40) == pytest.approx(2 / 41) and 2 / 41 < 0.05
+    assert rank_p_value(0.5, [0.5, 0.5]) == 1.0
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+
+
+def test_the_books_lstm_is_ordinary_among_20_runs_and_unusual_only_outside_40():
+    spread = [BOOK_LSTM - 0.01 + 0.001 * i for i in range(20)]  # 0.8341 ... 0.8531: the book near the middle
     stats = group_stats(lstm_runs(spread), "lstm")
-    assert stats["book_typical"] and stats["n"] == 20
-    assert "the book's 0.8441 is a typical draw" in distribution_markdown(lstm_runs(spread))
-    below = [BOOK_LSTM - 0.03 + 0.001 * i for i in range(20)]  # all 20 runs under the book's value
+    assert stats["book_typical"] and stats["n"] == 20 and stats["book_above"] == 9
+    text = distribution_markdown(lstm_runs(spread))
+    assert "the book's 0.8441 lies inside the range of the 20 runs (9 scored higher)" in text
+    assert "an ordinary draw" in text
+    below = [BOOK_LSTM - 0.03 + 0.0005 * i for i in range(20)]  # all 20 runs under the book's value
     stats = group_stats(lstm_runs(below), "lstm")
-    assert stats["book_percentile"] == 100.0 and not stats["book_typical"]
-    assert "the book's 0.8441 is an unusual draw (percentile 100; 0 of 20 runs scored higher)" in (
-        distribution_markdown(lstm_runs(below))
-    )
+    assert stats["book_percentile"] == 100.0 and stats["book_p"] == pytest.approx(2 / 21) and stats["book_typical"]
+    assert "lies above all 20 runs; percentile 100" in distribution_markdown(lstm_runs(below))
+    far = [BOOK_LSTM - 0.03 + 0.0005 * i for i in range(40)]
+    assert not group_stats(lstm_runs(far), "lstm")["book_typical"]
+    assert "probability 0.05: an unusual draw" in distribution_markdown(lstm_runs(far))
+    over = [BOOK_LSTM + 0.001 + 0.0005 * i for i in range(40)]  # all above: percentile 0, the other side
+    stats = group_stats(lstm_runs(over), "lstm")
+    assert stats["book_percentile"] == 0.0 and not stats["book_typical"]
+    # runs are compared at the book's 5 decimals: a run of 0.844081 ties with 0.84408
+    assert group_stats(lstm_runs([0.844081] * 10), "lstm")["book_percentile"] == 50.0
+
+
+def test_the_interval_is_a_95_percent_one():
+    values = [0.83 + 0.01 * math.sin(7 * i) for i in range(200)]
+    low, high = bootstrap_mean_interval(values)
+    expected = 2 * 1.96 * statistics.pstdev(values) / math.sqrt(len(values))
+    assert high - low == pytest.approx(expected, rel=0.1)  # a 90% interval would be 16% narrower
 
 
 def test_backends_are_compared_and_their_verdict_follows_the_runs():
     base = [0.835 + 0.008 * math.sin(3 * i) for i in range(10)]
     same = distribution_markdown(lstm_runs(base) + lstm_runs(list(reversed(base)), "jax"))
-    assert "the means do not differ detectably" in same and "p = 1.000" in same
+    assert "the means do not differ detectably" in same and "adjusted p = 1.000" in same
     apart = distribution_markdown(lstm_runs(base) + lstm_runs([v - 0.02 for v in base], "jax"))
-    assert "the means differ (permutation test, p = 0.000)" in apart
+    assert "the means differ (adjusted p = 0.000)" in apart and "Permutation tests of equal means, 1 in all" in apart
     one = distribution_markdown(lstm_runs(base))
     assert "no test of their means" in one
     few = distribution_markdown(lstm_runs(base) + lstm_runs(base[:4], "jax"))
@@ -153,10 +178,10 @@ def test_the_stall_section_names_the_stalled_seeds_and_says_whether_they_still_l
     slow = [run("simple_rnn", 5, 0.60, curve=(0.55, 0.6, 0.62)), run("simple_rnn", 6, 0.61, curve=(0.55, 0.6, 0.64))]
     text = distribution_markdown(healthy + slow)
     assert "2 of 7 runs stalled (seeds 5, 6)" in text
-    assert "changed by +0.020 to +0.040: they learn more slowly, they have not stopped" in text
+    assert "changed by +0.020 to +0.040, the healthy runs' by +0.050 to +0.050: every stalled run was still" in text
     assert "| accuracy | stalled | 0.550 | 0.600 | 0.630 |" in text
     slow[0]["history"]["accuracy"] = [0.55, 0.6, 0.6]
-    assert "at least one of them had stopped learning" in distribution_markdown(healthy + slow)
+    assert "at least one stalled run had stopped rising" in distribution_markdown(healthy + slow)
 
 
 # ----------------------------------------------------------------------------- the command and the committed runs

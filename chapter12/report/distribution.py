@@ -19,9 +19,13 @@ from chapter12.files import atomic_write, write_text
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import MODEL_NAMES
 
-# A book value is a typical draw when it lies in the central 95% of the runs; said only with this many runs.
-TYPICAL_PERCENTILES = (2.5, 97.5)
+# The book's value is called an unusual draw when a draw from the runs' distribution lands at least as far out
+# (in rank, either side) with probability below 5%; said only with this many runs. Note that with n runs this
+# probability is at least 2 / (n + 1): 20 runs cannot call a value unusual, 40 can.
+UNUSUAL_BELOW = 0.05
 MIN_RUNS_VERDICT = 10
+# The book prints its accuracies with 5 decimals (0.84408): runs are rounded to that before they are compared.
+BOOK_DECIMALS = 5
 # Two backends' means are compared only when each has this many runs (with 2 against 2, a permutation test
 # cannot go below p = 1/3).
 MIN_RUNS_COMPARE = 5
@@ -53,6 +57,29 @@ def percentile_of(value: float, values: Iterable[float]) -> float:
     below = sum(v < value for v in values)
     equal = sum(v == value for v in values)
     return 100.0 * (below + 0.5 * equal) / len(values)
+
+
+def rank_p_value(value: float, values: Iterable[float]) -> float:
+    """Two-sided probability that one more draw from the runs' distribution ranks at least as far out as value:
+    2 * min(below + 1, above + 1) / (n + 1), capped at 1 (ties counted half on each side)."""
+    values = list(values)
+    if not values:
+        raise ValueError("no runs to place the value among")
+    equal = sum(v == value for v in values)
+    below = sum(v < value for v in values) + 0.5 * equal
+    above = sum(v > value for v in values) + 0.5 * equal
+    return min(1.0, 2 * min(below + 1, above + 1) / (len(values) + 1))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of several p-values (the family-wise error stays at the level used)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def permutation_test(a: Iterable[float], b: Iterable[float], permutations: int = 20_000, seed: int = 0) -> float:
@@ -98,15 +125,17 @@ def group_stats(runs: list[dict], model: str) -> dict[str, Any]:
         "sd": statistics.stdev(values) if len(values) > 1 else None,
         "min": min(values),
         "max": max(values),
-        "interval": bootstrap_mean_interval(values) if len(values) > 1 else None,
+        "interval": bootstrap_mean_interval(values) if len(values) >= MIN_RUNS_VERDICT else None,
         "seeds": {r["params"]["seed"]: r["test_accuracy"] for r in runs},
     }
     book = BOOK_RESULTS.get(model, {}).get("test_accuracy")
     if book is not None:
         stats["book"] = book
-        stats["book_percentile"] = percentile_of(book, values)
-        low, high = TYPICAL_PERCENTILES
-        stats["book_typical"] = low <= stats["book_percentile"] <= high if len(values) >= MIN_RUNS_VERDICT else None
+        rounded = [round(v, BOOK_DECIMALS) for v in values]
+        stats["book_percentile"] = percentile_of(book, rounded)
+        stats["book_above"] = sum(v > book for v in rounded)
+        stats["book_p"] = rank_p_value(book, rounded)
+        stats["book_typical"] = stats["book_p"] >= UNUSUAL_BELOW if len(values) >= MIN_RUNS_VERDICT else None
     return stats
 
 
@@ -114,6 +143,12 @@ def stalled(runs: list[dict], margin: float = STALL_MARGIN) -> list[bool]:
     """For each run: whether its test accuracy lies more than margin below the median of these runs."""
     median = statistics.median(r["test_accuracy"] for r in runs)
     return [r["test_accuracy"] < median - margin for r in runs]
+
+
+def last_rises(runs: list[dict], key: str = "accuracy") -> list[float]:
+    """Each run's change of a history curve over its last epoch (runs with fewer than 2 epochs left out)."""
+    curves = [r.get("history", {}).get(key) or [] for r in runs]
+    return [c[-1] - c[-2] for c in curves if len(c) > 1]
 
 
 def mean_curve(runs: list[dict], key: str) -> list[float]:
@@ -129,6 +164,29 @@ def _pct(v: float) -> str:
     return f"{v:.4f}"
 
 
+def _book_sentence(model: str, backend: str, s: dict) -> str:
+    name, book = MODEL_NAMES.get(model, model), _pct(s["book"])
+    if s["book_typical"] is None:
+        return (
+            f"- {name}, {backend}: {s['n']} run(s) so far, too few to say (a verdict needs {MIN_RUNS_VERDICT}); "
+            f"{s['book_above']} of them scored higher than the book's {book}."
+        )
+    where = (
+        "above all"
+        if s["book_above"] == 0
+        else "below all"
+        if s["book_above"] == s["n"]
+        else f"inside the range of the {s['n']} runs ({s['book_above']} scored higher);"
+    )
+    if s["book_above"] in (0, s["n"]):
+        where += f" {s['n']} runs;"
+    verdict = "an ordinary draw" if s["book_typical"] else "an unusual draw"
+    return (
+        f"- {name}, {backend}: the book's {book} lies {where} percentile {s['book_percentile']:.0f}. One more run "
+        f"lands at least as far out with probability {s['book_p']:.2f}: {verdict}."
+    )
+
+
 def distribution_markdown(records: list[dict]) -> str:
     """The tables and the plain statements, computed from the runs."""
     groups = runs_by_group(records)
@@ -136,9 +194,11 @@ def distribution_markdown(records: list[dict]) -> str:
         "# The book's numbers as a distribution",
         "",
         "Test accuracy of the book's models (Keras-exact data, book settings) over seeds, per Keras backend. "
-        "Interval: 95% percentile bootstrap of the mean (10,000 resamples). Book percentile: the share of runs "
-        "below the book's value (ties half); the book's value counts as a typical draw when it lies between "
-        f"the {TYPICAL_PERCENTILES[0]}th and {TYPICAL_PERCENTILES[1]}th percentile of the runs.",
+        f"Interval: 95% percentile bootstrap of the mean (10,000 resamples; from {MIN_RUNS_VERDICT} runs on). "
+        f"Book percentile: the share of runs (rounded to the book's {BOOK_DECIMALS} decimals) below the book's "
+        "value, ties half. The book's value is called unusual when one more run would land at least as far out, "
+        f"in rank and on either side, with probability below {UNUSUAL_BELOW} (2 min(below + 1, above + 1) / "
+        "(n + 1)); with n runs that probability cannot go below 2 / (n + 1).",
         "",
         "| model | backend | runs | mean | sd | min | max | 95% interval of the mean | book | book percentile |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -153,25 +213,10 @@ def distribution_markdown(records: list[dict]) -> str:
             f"| {MODEL_NAMES.get(model, model)} | {backend} | {s['n']} | {_pct(s['mean'])} | {sd} | "
             f"{_pct(s['min'])} | {_pct(s['max'])} | {interval} | {book} | {pct} |"
         )
-    lines += ["", "## Is the book's value a typical draw?", ""]
-    for (model, backend), s in stats.items():
-        if "book" not in s:
-            continue
-        above = sum(v > s["book"] for v in s["seeds"].values())
-        if s["book_typical"] is None:
-            lines.append(
-                f"- {MODEL_NAMES.get(model, model)}, {backend}: {s['n']} run(s) so far, too few to say "
-                f"(a verdict needs {MIN_RUNS_VERDICT}); {above} of them scored higher than the book's "
-                f"{_pct(s['book'])}."
-            )
-            continue
-        verdict = "a typical draw" if s["book_typical"] else "an unusual draw"
-        lines.append(
-            f"- {MODEL_NAMES.get(model, model)}, {backend}: the book's {_pct(s['book'])} is {verdict} "
-            f"(percentile {s['book_percentile']:.0f}; {above} of {s['n']} runs scored higher)."
-        )
+    lines += ["", "## Is the book's value an ordinary draw?", ""]
+    lines += [_book_sentence(model, backend, s) for (model, backend), s in stats.items() if "book" in s]
     lines += ["", "## Do the backends agree?", ""]
-    compared = False
+    pending, tests = [], []
     for model in dict.fromkeys(m for m, _ in groups):
         backends = [b for m, b in groups if m == model]
         for i, first in enumerate(backends):
@@ -179,21 +224,28 @@ def distribution_markdown(records: list[dict]) -> str:
                 a = [r["test_accuracy"] for r in groups[(model, first)]]
                 b = [r["test_accuracy"] for r in groups[(model, second)]]
                 if len(a) < MIN_RUNS_COMPARE or len(b) < MIN_RUNS_COMPARE:
-                    lines.append(
+                    pending.append(
                         f"- {MODEL_NAMES.get(model, model)}: {first} (n={len(a)}) against {second} (n={len(b)}): not "
                         f"compared yet (each needs {MIN_RUNS_COMPARE} runs)."
                     )
                     continue
-                compared = True
-                p = permutation_test(a, b)
-                smallest = detectable_difference(a, b)
-                said = "differ" if p < 0.05 else "do not differ detectably"
-                lines.append(
-                    f"- {MODEL_NAMES.get(model, model)}: {first} {_pct(statistics.fmean(a))} (n={len(a)}) against "
-                    f"{second} {_pct(statistics.fmean(b))} (n={len(b)}): the means {said} (permutation test, "
-                    f"p = {p:.3f}); with these runs a difference of {smallest:.4f} would be found 80% of the time."
-                )
-    if not compared:
+                tests.append((model, first, a, second, b, permutation_test(a, b)))
+    if tests:
+        lines.append(
+            f"Permutation tests of equal means, {len(tests)} in all; p is adjusted for their number (Holm). The "
+            "difference each test would find about 80% of the time is a normal approximation (it understates "
+            "it for few runs)."
+        )
+        lines.append("")
+    for (model, first, a, second, b, _), adjusted in zip(tests, holm([t[-1] for t in tests])):
+        said = "differ" if adjusted < 0.05 else "do not differ detectably"
+        lines.append(
+            f"- {MODEL_NAMES.get(model, model)}: {first} {_pct(statistics.fmean(a))} (n={len(a)}) against "
+            f"{second} {_pct(statistics.fmean(b))} (n={len(b)}): the means {said} (adjusted p = {adjusted:.3f}); "
+            f"a difference of about {detectable_difference(a, b):.4f} would be found 80% of the time."
+        )
+    lines += pending
+    if not tests:
         lines.append(f"- No two backends have {MIN_RUNS_COMPARE} or more runs of a model yet: no test of their means.")
     lines += _stall_lines(groups)
     lines += ["", "## Every run", "", "| model | backend | seed | test accuracy |", "|---|---|---|---|"]
@@ -219,8 +271,8 @@ def _stall_lines(groups: dict[tuple[str, str], list[dict]]) -> list[str]:
         flags = stalled(runs)
         slow = [r for r, f in zip(runs, flags) if f]
         healthy = [r for r, f in zip(runs, flags) if not f]
-        seeds = ", ".join(str(r["params"]["seed"]) for r in slow) or "none"
-        lines.append(f"**{backend}**: {len(slow)} of {len(runs)} runs stalled (seeds {seeds}).")
+        seeds = f" (seeds {', '.join(str(r['params']['seed']) for r in slow)})" if slow else ""
+        lines.append(f"**{backend}**: {len(slow)} of {len(runs)} runs stalled{seeds}.")
         lines.append("")
         epochs = len(mean_curve(runs, "accuracy"))
         if not slow or not healthy or epochs < 2:
@@ -231,22 +283,18 @@ def _stall_lines(groups: dict[tuple[str, str], list[dict]]) -> list[str]:
             for name, kind in (("stalled", slow), ("healthy", healthy)):
                 curve = mean_curve(kind, key)
                 lines.append(f"| {key} | {name} | " + " | ".join(f"{v:.3f}" for v in curve) + " |")
-        rises = [
-            r["history"]["accuracy"][-1] - r["history"]["accuracy"][-2]
-            for r in slow
-            if len(r.get("history", {}).get("accuracy", [])) > 1
-        ]
-        if not rises:
+        rises, others = last_rises(slow), last_rises(healthy)
+        if not rises or not others:
             continue
-        verdict = (
-            "they learn more slowly, they have not stopped"
-            if min(rises) > 0
-            else "at least one of them had stopped learning"
-        )
         lines += [
             "",
             f"In the last epoch the stalled runs' training accuracy changed by {min(rises):+.3f} to "
-            f"{max(rises):+.3f}: {verdict}.",
+            f"{max(rises):+.3f}, the healthy runs' by {min(others):+.3f} to {max(others):+.3f}: "
+            + (
+                "every stalled run was still rising when training ended."
+                if min(rises) > 0
+                else "at least one stalled run had stopped rising."
+            ),
             "",
         ]
     return lines
@@ -343,17 +391,25 @@ def spread_paragraph(records: list[dict], backend: str = "tensorflow") -> str:
     if not slow:
         return text + f"No simple RNN run lies more than {STALL_MARGIN} below the median, so none stalled."
     first, last = mean_curve(slow, "accuracy"), mean_curve(healthy, "accuracy")
-    rises = [x["history"]["accuracy"][-1] - x["history"]["accuracy"][-2] for x in slow]
+    rises, others = last_rises(slow), last_rises(healthy)
     text += (
-        f"{len(slow)} of {len(rnn)} simple RNN runs stalled (test accuracy more than {STALL_MARGIN} below the "
-        f"median). Their training accuracy after the first epoch was {first[0]:.3f}, the others' {last[0]:.3f}; "
-        f"after epoch {len(first)} it was {first[-1]:.3f} against {last[-1]:.3f}"
+        f"{len(slow)} of {len(rnn)} simple RNN runs stalled (test accuracy more than {STALL_MARGIN} below the median)."
     )
-    if min(rises) > 0:
-        text += (
-            f", and it was still rising ({min(rises):+.3f} to {max(rises):+.3f} in the last epoch): these runs "
-            "learn more slowly and are cut off by the fixed number of epochs; they had not stopped learning."
+    if len(first) < 2 or len(last) < 2 or not rises or not others:
+        return text
+    text += (
+        f" Their training accuracy after the first epoch was {first[0]:.3f}, the others' {last[0]:.3f}; after "
+        f"epoch {len(first)} it was {first[-1]:.3f} against {last[-1]:.3f}. In the last epoch it changed by "
+        f"{min(rises):+.3f} to {max(rises):+.3f} (the others': {min(others):+.3f} to {max(others):+.3f})"
+    )
+    parts = []
+    if abs(first[0] - last[0]) <= 0.01 and first[1] < last[1] - 0.01:
+        parts.append(
+            "the stalled runs were level with the others after the first epoch and fell behind from the second"
         )
-    else:
-        text += ", and at least one of them had stopped rising in the last epoch."
-    return text
+    parts.append(
+        "every stalled run was still rising when training ended"
+        if min(rises) > 0
+        else "at least one stalled run had stopped rising"
+    )
+    return text + ": " + "; ".join(parts) + "."
