@@ -318,7 +318,9 @@ def plot_distribution(records: list[dict]):
             jitter = rng.uniform(-0.12, 0.12, size=values.size)
             colours = ["tab:red" if f else "tab:blue" for f in flags]
             ax.scatter(x + jitter, values, s=18, c=colours, alpha=0.8, zorder=3)
-            if values.size > 1:
+            if values.size > 1 and values.size < MIN_RUNS_VERDICT:  # too few runs for a bootstrap interval
+                ax.plot(x + 0.3, values.mean(), "o", color="black", zorder=4)
+            elif values.size > 1:
                 low, high = bootstrap_mean_interval(values)
                 ax.errorbar(
                     x + 0.3,
@@ -338,7 +340,10 @@ def plot_distribution(records: list[dict]):
         ax.set_title(MODEL_NAMES.get(model, model))
         ax.set_ylabel("test accuracy")
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle("Runs over seeds (dots; red: stalled), mean with 95% bootstrap interval (black)", fontsize=9)
+    fig.suptitle(
+        f"Runs over seeds (dots; red: stalled), mean (black), 95% bootstrap interval from {MIN_RUNS_VERDICT} runs",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 
