@@ -17,6 +17,7 @@ import numpy as np
 from chapter12.book import BOOK_RESULTS
 from chapter12.files import atomic_write, write_text
 from chapter12.report.records import read_sweep
+from chapter12.report.results import mean_sd
 from chapter12.report.sweep import MODEL_NAMES
 
 # The book's value is called an unusual draw when a draw from the runs' distribution lands at least as far out
@@ -120,11 +121,7 @@ def group_stats(runs: list[dict], model: str) -> dict[str, Any]:
     """n, mean, sd, min, max, bootstrap interval, the seeds' values and the book's percentile for one group."""
     values = [r["test_accuracy"] for r in runs]
     stats: dict[str, Any] = {
-        "n": len(values),
-        "mean": statistics.fmean(values),
-        "sd": statistics.stdev(values) if len(values) > 1 else None,
-        "min": min(values),
-        "max": max(values),
+        **mean_sd(values),
         "interval": bootstrap_mean_interval(values) if len(values) >= MIN_RUNS_VERDICT else None,
         "seeds": {r["params"]["seed"]: r["test_accuracy"] for r in runs},
     }
