@@ -557,7 +557,7 @@ def console(argv: list[str] | None = None) -> NoReturn:
     the run had to undo (the staging folder, the kernels, a sweep's cluster) is undone before main
     returns; what is left are objects the signal cut short, and their finalizers can wait forever
     (a notebook client cut short as its kernel started waited in zmq's `Context.term` at exit; see the
-    README's bad-input section and benchmarks/ctrl_c_at_kernel_start.py)."""
+    docs/bad-input.md and benchmarks/ctrl_c_at_kernel_start.py)."""
     with stop_signals():
         status = main(argv)
     if status > 128:

@@ -1,0 +1,169 @@
+"""The README's numbers, computed from the committed results files, never typed.
+
+Each generated block of README.md sits between two markers,
+
+    <!-- generated: NAME (python -m chapter12.report.readme --write README.md) -->
+    ...
+    <!-- end: NAME -->
+
+and `blocks()` computes every block from the files under benchmarks/results/. `--write` rewrites the
+blocks in place (atomically); `--check` exits 1 when a block differs from what the files give, which is
+what tests/test_readme_numbers.py asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from chapter12.book import BOOK_RESULTS
+from chapter12.files import write_text
+from chapter12.report.distribution import STALL_MARGIN, group_stats, runs_by_group, stalled
+from chapter12.report.records import read_sweep
+from chapter12.report.sweep import gap_by, ok_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "benchmarks" / "results" / "seeds" / "results.jsonl"
+SWEEP_FULL = ROOT / "benchmarks" / "results" / "sweep_full" / "results.jsonl"
+MODEL_NAMES = {"simple_rnn": "simple RNN", "lstm": "LSTM"}
+BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) [^\n]*-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
+
+
+def book_table(seeds_file: Path = SEEDS, backend: str = "tensorflow") -> str:
+    """Book against reproduced: test accuracy and loss over the seeds of one backend."""
+    _, records = read_sweep(seeds_file)
+    groups = runs_by_group(records)
+    lines = [
+        f"| model | book | reproduced: mean ± sd over {backend} seeds | lowest – highest | book's percentile |",
+        "|---|---|---|---|---|",
+    ]
+    verdicts: list[str] = []
+    stalls = ""
+    for model in ("simple_rnn", "lstm"):
+        runs = groups.get((model, backend), [])
+        if not runs:
+            continue
+        s = group_stats(runs, model)
+        book = BOOK_RESULTS[model]
+        lines.append(
+            f"| {MODEL_NAMES[model]} accuracy | {book['test_accuracy']:.4f} | {s['mean']:.4f} ± {s['sd']:.4f} "
+            f"({s['n']} seeds) | {s['min']:.4f} – {s['max']:.4f} | {s['book_percentile']:.0f} |"
+        )
+        verdicts.append(_verdict(MODEL_NAMES[model], s))
+        if model == "simple_rnn":
+            n_stalled = sum(stalled(runs))
+            stalls = (
+                f"{n_stalled} of {len(runs)} simple RNN runs stalled (test accuracy more than {STALL_MARGIN} below "
+                "the median of the runs)."
+            )
+    lines += ["", " ".join(verdicts) + (" " + stalls if stalls else "")]
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(name: str, s: dict) -> str:
+    if s.get("book_typical") is None:
+        return f"{name}: {s['n']} runs, too few to say whether the book's value is a typical draw."
+    word = "an ordinary draw" if s["book_typical"] else "an unusual draw"
+    return (
+        f"The book's {name} is {word} of these runs (one more run lands at least as far out with probability "
+        f"{s['book_p']:.2f}; with {s['n']} runs it cannot fall below {2 / (s['n'] + 1):.2f})."
+    )
+
+
+def lead_table(sweep_file: Path = SWEEP_FULL) -> str:
+    """The LSTM's lead over the simple RNN (test accuracy, mean over seeds) at each review length."""
+    _, records = read_sweep(sweep_file)
+    rows = ok_rows(records)
+    gaps = gap_by(rows, "maxlen")
+    means = {}
+    for row in rows:
+        means.setdefault((row["model"], row["maxlen"]), []).append(row["test_accuracy"])
+    head = "| words kept (maxlen) | " + " | ".join(str(x) for x, _, _ in gaps) + " |"
+    rule = "|---" * (len(gaps) + 1) + "|"
+    cells = {
+        model: " | ".join(f"{sum(means[model, x]) / len(means[model, x]):.3f}" for x, _, _ in gaps)
+        for model in ("simple_rnn", "lstm")
+    }
+    lead = " | ".join(f"**{100 * g:+.1f}**" for _, g, _ in gaps)
+    short, long = gaps[:2], gaps[-2:]
+    sentence = (
+        f"The LSTM leads by {_points(short)} points at {_words(short)} words and by {_points(long)} points at "
+        f"{_words(long)} words."
+    )
+    seeds = sorted({n for _, _, n in gaps})
+    return (
+        "\n".join(
+            [
+                head,
+                rule,
+                f"| simple RNN | {cells['simple_rnn']} |",
+                f"| LSTM | {cells['lstm']} |",
+                f"| LSTM's lead, points | {lead} |",
+                "",
+                f"(test accuracy, mean over {'/'.join(map(str, seeds))} seeds per cell, full data, book settings)",
+                "",
+                sentence,
+            ]
+        )
+        + "\n"
+    )
+
+
+def _points(gaps: list) -> str:
+    low, high = sorted(100 * g for _, g, _ in gaps)[:: len(gaps) - 1] if len(gaps) > 1 else [100 * gaps[0][1]] * 2
+    return f"{low:.0f}" if round(low) == round(high) else f"{low:.0f} to {high:.0f}"
+
+
+def _words(gaps: list) -> str:
+    return " and ".join(str(x) for x, _, _ in gaps)
+
+
+def blocks() -> dict[str, str]:
+    """Every generated block of the README, by name."""
+    return {"book-table": book_table(), "lead-by-length": lead_table()}
+
+
+def fill(text: str, generated: dict[str, str]) -> str:
+    """text with every generated block replaced by its computed body (unknown block names are an error)."""
+
+    def repl(m: re.Match) -> str:
+        name = m.group("name")
+        if name not in generated:
+            raise KeyError(f"README block {name!r} has no generator; known: {sorted(generated)}")
+        return m.group(1) + generated[name] + m.group(4)
+
+    return BLOCK.sub(repl, text)
+
+
+def stale(text: str, generated: dict[str, str]) -> list[str]:
+    """Names of the blocks whose body differs from what the results files give."""
+    return [m.group("name") for m in BLOCK.finditer(text) if generated.get(m.group("name")) != m.group("body")]
+
+
+def cli(argv=None) -> int:
+    p = argparse.ArgumentParser(description="Fill the README's generated blocks from benchmarks/results/.")
+    p.add_argument("readme", type=Path, nargs="?", default=ROOT / "README.md")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="rewrite the blocks in place")
+    mode.add_argument("--check", action="store_true", help="exit 1 when a block differs from the results files")
+    args = p.parse_args(argv)
+    text = args.readme.read_text(encoding="utf-8")
+    generated = blocks()
+    if args.check:
+        names = stale(text, generated)
+        if names:
+            print(
+                f"error: {args.readme}: block(s) {', '.join(names)} differ from benchmarks/results/; "
+                "run python -m chapter12.report.readme --write",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    write_text(args.readme, fill(text, generated))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
