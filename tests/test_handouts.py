@@ -1,6 +1,7 @@
 """Tests for chapter12.report.handouts on a tiny notebook executed here, and in a real (headless) browser when one
 is installed."""
 
+import copy
 import json
 import os
 import re
@@ -112,6 +113,33 @@ def test_hide_code_keeps_prose_and_outputs_only(tmp_path, executed_notebook):
     assert CODE_MARKER not in page
     assert PRINT_MARKER in page and "A tiny handout" in page
     assert re.search(r"src=\"data:image/png;base64,", page)
+
+
+def test_machinery_cells_show_their_output_but_not_their_code(tmp_path, executed_notebook):
+    nb = copy.deepcopy(executed_notebook)
+    nb.cells[1].metadata["tags"] = ["hide-input"]  # the cell that prints PRINT_MARKER and draws the figure
+    run = _run_dir(tmp_path, nb)
+
+    page = make_handouts(run)[0].read_text(encoding="utf-8")
+
+    assert CODE_MARKER not in page and "import matplotlib" not in page
+    assert PRINT_MARKER in page and re.search(r"src=\"data:image/png;base64,", page)
+    assert "computed-marker" in page  # the other cells keep their code and outputs
+    assert "chapter12.report.prose" in page  # the say cell's code is kept
+    assert nb.cells[1].source.startswith(f"# {CODE_MARKER}")  # the run's notebook itself is left as it was
+
+
+def test_every_notebook_hides_only_its_machinery():
+    """The install check and the results file are machinery: tagged hide-input, collapsed in Jupyter; no other cell."""
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        hidden = [c for c in nb.cells if "hide-input" in c.metadata.get("tags", [])]
+        code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+        assert hidden and hidden[0] is code[0] and "import chapter12" in code[0].source, path.name
+        assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in hidden), path.name
+        assert all(c is code[0] or "save_results(" in c.source for c in hidden), path.name
+        saving = [c for c in code if "save_results(" in c.source]
+        assert all(c in hidden for c in saving), path.name
 
 
 def test_index_links_pages_and_shows_summary_figures_and_failures(tmp_path, executed_notebook):

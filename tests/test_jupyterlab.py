@@ -1,10 +1,11 @@
 """A student opens the accuracy notebook in JupyterLab, in a real browser, and runs it.
 
 A real JupyterLab server on 127.0.0.1 (a free port, a token), Debian's Chromium driven by Playwright
-(`executable_path`: no browser download). The notebook is opened from the file browser as it is committed
-(its default `quick: bool = True`: the bundled sample, offline), Run > Run All Cells is clicked, and the test waits for the kernel to
-finish. Then: no error output, the training-curve figure rendered, the results table lists both models.
-A screenshot is kept in test-artifacts/. Skips where Chromium or Playwright is missing.
+(`executable_path`: no browser download). The notebook is opened from the file browser as it is
+committed (its default `quick: bool = True`: the bundled sample, offline), Run > Run All Cells is
+clicked, and the test waits for the kernel to finish. Then: no error output, the training-curve figure
+rendered, the results table lists both models. A screenshot is kept in test-artifacts/. Skips where
+Chromium or Playwright is missing.
 """
 
 from __future__ import annotations

@@ -237,6 +237,17 @@ def _index_html(run_dir: Path, pages: list[tuple[str, str, str]]) -> str:
 ANSWERS_TAG = "answers"  # the cells that hold the answers to a notebook's exercises
 
 
+HIDE_INPUT_TAG = "hide-input"  # machinery cells (the install check, the results file): output kept, code hidden
+
+
+def hide_machinery(nb: Any) -> None:
+    """Drop the code of the cells tagged "hide-input", in place; their outputs stay (nothing that teaches is there)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and HIDE_INPUT_TAG in cell.get("metadata", {}).get("tags", []):
+            cell.source = ""
+            cell.metadata["transient"] = {"remove_source": True}
+
+
 def drop_answers(nb: Any) -> None:
     """Remove the cells tagged "answers" from a notebook, in place: the exercises stay, their answers go."""
     nb.cells = [cell for cell in nb.cells if ANSWERS_TAG not in cell.get("metadata", {}).get("tags", [])]
@@ -370,6 +381,7 @@ def make_handouts(
         drop_backend_logs(nb)
         if not answers:
             drop_answers(nb)
+        hide_machinery(nb)
         _render_math_everywhere(nb, cache)
         title = notebook_title(nb, path.stem)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
