@@ -13,10 +13,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.chapter12-installed
 QUICK_OUT ?= runs/quick
 FULL_OUT ?= runs/full
+REFERENCE_RUN ?= runs/reference
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: quick test test-full check lint lab full full-data install check-ranges lock
+.PHONY: quick test test-full check lint lab full full-data reference reference-data install check-ranges lock
 
 install: $(INSTALLED)
 
@@ -88,3 +89,16 @@ full: full-data $(INSTALLED)
 	@echo ""
 	@echo "summary:  $(FULL_OUT)/summary.md"
 	@echo "handouts: $(FULL_OUT)/handouts/index.html"
+
+# The committed reference (reference/): one full-data reproduction with the book's settings, seed 0, published
+# without volatile metadata (python -m chapter12 publish). Regenerate after a change to the notebooks.
+reference-data:
+	@if [ -z "$(DATA)" ]; then \
+	  echo "error: make reference needs the data: make reference DATA=PATH, PATH being aclImdb_v1.tar.gz, an aclImdb/ folder or imdb.npz" >&2; \
+	  exit 2; \
+	fi
+
+reference: reference-data $(INSTALLED)
+	$(BIN)/python -m chapter12 reproduce --data "$(DATA)" --seeds 0 --out $(REFERENCE_RUN) --overwrite
+	$(BIN)/python -m chapter12 publish $(REFERENCE_RUN) --out reference --overwrite \
+	  --command "make reference DATA=$(notdir $(DATA))"

@@ -228,6 +228,16 @@ def _parser() -> argparse.ArgumentParser:
     trn.add_argument("--threads", type=int, default=0, help="threads for the backend (default: every core)")
     trn.add_argument("--json", type=Path, metavar="PATH", help="write the run's results to this JSON file")
 
+    pub = sub.add_parser(
+        "publish",
+        help="make a reproduce run the committed reference: notebooks without volatile metadata, results, figures, "
+        "one seed's models, the full-data sweep, provenance",
+    )
+    pub.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the --out folder of a finished reproduce run")
+    pub.add_argument("--out", type=Path, default=Path("reference"), metavar="DIR", help="default: reference")
+    pub.add_argument("--overwrite", action="store_true", help="replace DIR whole if it exists")
+    pub.add_argument("--command", dest="run_command", help="the command that made RUN_DIR, kept in provenance.json")
+
     sub.add_parser(
         "doctor",
         help="check this environment: packages against their tested ranges, the Keras backends "
@@ -335,6 +345,12 @@ def _run(args) -> int:
         return 0
     if args.command == "train":
         return _train(args)
+    if args.command == "publish":
+        from chapter12.run.publish import publish
+
+        out = publish(args.run_dir, args.out, overwrite=args.overwrite, command=args.run_command)
+        print(f"wrote {out}")
+        return 0
     if args.command == "make-sample":
         from chapter12.imdb.sample import build_sample
 
