@@ -490,8 +490,8 @@ def test_cache_write_failure_still_returns_data(tiny_targz, tmp_path, monkeypatc
 def test_sample_loads_without_environment(monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
     (x_train, y_train), (x_test, y_test) = load_imdb(source="sample")
-    assert (len(x_train), len(y_train), len(x_test), len(y_test)) == (4000, 4000, 2000, 2000)
-    assert np.bincount(y_train).tolist() == [2000, 2000]
+    assert (len(x_train), len(y_train), len(x_test), len(y_test)) == (16000, 16000, 2000, 2000)
+    assert np.bincount(y_train).tolist() == [8000, 8000]
     assert np.bincount(y_test).tolist() == [1000, 1000]
     assert all(seq[0] == 1 for seq in x_train[:50])
     assert max(max(seq) for seq in x_train) < 2500  # chapter12's default num_words

@@ -93,7 +93,7 @@ def test_inside_2_maxlen_is_a_parameter_that_sets_the_trained_models_length():
     assert declared["maxlen"]["default"] == "100" and declared["maxlen"]["inferred_type_name"] == "int"
     cells = json.loads((NOTEBOOKS / "inside_the_models.ipynb").read_text())["cells"]
     code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    assert "BookConfig(epochs=epochs, maxlen=maxlen)" in code  # used where the models are trained here
+    assert "BookConfig(epochs=epochs or (QUICK_EPOCHS if quick else BookConfig.epochs), maxlen=maxlen)" in code
 
 
 def test_accuracy_2_names_the_last_cell_that_sets_data_before_training():
@@ -132,3 +132,36 @@ def test_maths_4_a_closed_forget_gate_underflows_float32_as_the_answer_says():
         shrunk = np.float32(shrunk * np.float32(factor))
         steps += 1
     assert 20 < steps < 60  # "a few dozen steps back", exactly 0 after
+
+
+def test_sweep_1_and_3_quote_the_committed_runs_of_the_sample_and_of_the_full_data():
+    """The numbers of the sweep answers are those of benchmarks/results/quick_setting and .../seeds."""
+    import statistics
+
+    from chapter12.report.distribution import committed_seeds, runs_by_group
+    from chapter12.report.records import read_sweep
+
+    _, answer = exercise_text("sweep.ipynb")
+    answer = " ".join(answer.split())
+    rows = [json.loads(line) for line in (NOTEBOOKS.parent / "benchmarks/results/quick_setting/runs.jsonl").open()]
+    at_six = {
+        model: [r["test_accuracy_by_epoch"][5] for r in rows if r["n_train"] == 16000 and r["model"] == model]
+        for model in ("simple_rnn", "lstm")
+    }
+    rnn, lstm = at_six["simple_rnn"], at_six["lstm"]
+    assert len(rnn) == len(lstm) == 3
+    assert (
+        f"the LSTM scored {min(lstm):.3f} to {max(lstm):.3f} and the simple RNN {min(rnn):.3f} to {max(rnn):.3f}"
+        in answer
+    )
+    assert min(lstm) > max(rnn), "the LSTM wins with every seed, as answer 1 says"
+    sd = f"sd {statistics.stdev(rnn):.3f} for the simple RNN and {statistics.stdev(lstm):.3f} for the LSTM"
+    assert sd in answer
+    assert (
+        f"simple RNN's sd at 100 words was {statistics.stdev(rnn):.3f} and the LSTM's {statistics.stdev(lstm):.3f}"
+        in answer
+    )
+    groups = runs_by_group(read_sweep(committed_seeds())[1])
+    full = {m: statistics.stdev(r["test_accuracy"] for r in groups[(m, "tensorflow")]) for m in ("simple_rnn", "lstm")}
+    n = len(groups[("simple_rnn", "tensorflow")])
+    assert f"{full['simple_rnn']:.3f} and {full['lstm']:.3f} over {n} seeds on the full data" in answer

@@ -90,7 +90,7 @@ def test_reproduce_quick_writes_everything(quick_run):
     }
     for run in results["runs"]:
         assert len(run["history"]["val_accuracy"]) == len(run["epoch_seconds"]) == 1
-        assert run["n_test"] == 2000 and run["n_train"] + run["n_val"] == 4000
+        assert run["n_test"] == 2000 and run["n_train"] + run["n_val"] == 16000
         assert 0.0 <= run["test_accuracy"] <= 1.0
         for key in ("test_loss", "history", "n_train", "n_val"):
             assert key in run

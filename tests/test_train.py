@@ -152,9 +152,9 @@ def test_validation_split_sizes_match_keras_fit(n):
 
 
 def test_validation_split_sizes_on_exact_products():
-    # Where n * (1 - split) is whole, every rule agrees: the book's 25,000 and the sample's 4,000.
+    # Where n * (1 - split) is whole, every rule agrees: the book's 25,000 and the sample's 16,000.
     assert validation_split_sizes(25_000, 0.2) == (20_000, 5_000)
-    assert validation_split_sizes(4_000, 0.2) == (3_200, 800)
+    assert validation_split_sizes(16_000, 0.2) == (12_800, 3_200)
 
 
 # ----------------------------------------------------------------------------- refused input (no training)
@@ -225,12 +225,12 @@ def test_prepare_data_quick(monkeypatch, tmp_path):
     # quick=True means the bundled sample, whatever CHAPTER12_DATA says.
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "does-not-exist.npz"))
     data = prepare_data(quick=True, config=BookConfig())
-    assert data.x_train.shape == (4000, 100) and data.x_train.dtype == np.int32
+    assert data.x_train.shape == (16000, 100) and data.x_train.dtype == np.int32
     assert data.x_test.shape == (2000, 100) and data.x_test.dtype == np.int32
-    assert data.y_train.shape == (4000,) and data.y_test.shape == (2000,)
+    assert data.y_train.shape == (16000,) and data.y_test.shape == (2000,)
     assert data.x_train.max() < 2500 and data.x_train.min() >= 0
     assert data.source == BundledSample()
-    assert "4,000 training and 2,000 test reviews" in data.describe()
+    assert "16,000 training and 2,000 test reviews" in data.describe()
 
 
 def test_prepare_data_uses_config_maxlen_and_source(tiny_npz):

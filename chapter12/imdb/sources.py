@@ -211,7 +211,7 @@ class StanfordReviews(DataSource):
 
 @dataclass(frozen=True)
 class BundledSample(DataSource):
-    """4,000 training and 2,000 test reviews shipped inside chapter12, in Keras's vocabulary."""
+    """16,000 training and 2,000 test reviews shipped inside chapter12, in Keras's vocabulary."""
 
     kind: ClassVar[str] = "sample"
 

@@ -415,3 +415,23 @@ def spread_paragraph(records: list[dict], backend: str = "tensorflow") -> str:
         else "at least one stalled run had stopped rising"
     )
     return text + ": " + "; ".join(parts) + "."
+
+
+def run_against_distribution(summary: dict, records: list[dict], backend: str = "tensorflow") -> str:
+    """One sentence placing a run's mean test accuracies (a results.json summary) among the runs over seeds of
+    one backend: the gap to their mean and the percentile ('' when neither model is in both)."""
+    groups = runs_by_group(records)
+    parts = []
+    for model in ("simple_rnn", "lstm"):
+        runs = groups.get((model, backend), [])
+        if not runs or model not in summary:
+            continue
+        s = group_stats(runs, model)
+        mine = summary[model]["test_accuracy"]["mean"]
+        where = "below" if mine < s["mean"] else "above"
+        pct = percentile_of(mine, [r["test_accuracy"] for r in runs])
+        parts.append(
+            f"the {MODEL_NAMES.get(model, model)}'s {mine:.4f} lies {abs(mine - s['mean']):.4f} {where} the mean of "
+            f"those {s['n']} runs ({s['mean']:.4f}), at their percentile {pct:.0f}"
+        )
+    return ("Against these runs, " + "; ".join(parts) + ".") if parts else ""

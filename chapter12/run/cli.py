@@ -14,6 +14,7 @@ from chapter12.book import BookConfig
 from chapter12.checks import MODEL_KINDS, VOCABULARIES, check_can_create_folder
 from chapter12.errors import Chapter12Error, Stopped, exit_status, how_stopped
 from chapter12.report.notebooks import NOTEBOOKS
+from chapter12.imdb.sample import QUICK_EPOCHS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reproduce", help="execute the chapter's notebooks and write results, summary and figures")
     rep.add_argument("--out", type=Path, required=True, help="output folder (must be new or empty, or use --overwrite)")
     rep.add_argument(
-        "--quick", action="store_true", help="use the bundled sample of 4,000/2,000 reviews (offline, minutes)"
+        "--quick", action="store_true", help="use the bundled sample of 16,000/2,000 reviews (offline, minutes)"
     )
     rep.add_argument(
         "--data",
@@ -49,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND",
         help=f"models to train, from: {', '.join(MODEL_KINDS)} (default: simple_rnn lstm)",
     )
-    rep.add_argument("--epochs", type=int, help=f"epochs per run (default: the book's {book.epochs})")
+    rep.add_argument(
+        "--epochs",
+        type=int,
+        help=f"epochs per run (default: each notebook's own; the accuracy notebook the book's {book.epochs}, "
+        f"{QUICK_EPOCHS} with --quick)",
+    )
     rep.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
     rep.add_argument(
         "--only",
@@ -167,7 +173,9 @@ def _parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", default=None, help="the bundled sample (offline, seconds per cell)"
     )
     swp.add_argument("--vocabulary", choices=VOCABULARIES, help="as for reproduce (default: keras)")
-    swp.add_argument("--epochs", type=int, help=f"epochs per cell (default: the book's {book.epochs})")
+    swp.add_argument(
+        "--epochs", type=int, help=f"epochs per cell (default: the book's {book.epochs}, {QUICK_EPOCHS} with --quick)"
+    )
     swp.add_argument("--batch-size", type=int, help=f"batch size (default: the book's {book.batch_size})")
     swp.add_argument(
         "--workers", type=int, help="local cluster: worker processes (default: cores / threads per worker)"
