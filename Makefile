@@ -17,7 +17,7 @@ REFERENCE_RUN ?= runs/reference
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: quick test test-full check lint lab full full-data reference reference-data install check-ranges lock
+.PHONY: quick test test-full check lint lab full full-data reference reference-data site install check-ranges lock
 
 install: $(INSTALLED)
 
@@ -100,5 +100,10 @@ reference-data:
 
 reference: reference-data $(INSTALLED)
 	$(BIN)/python -m chapter12 reproduce --data "$(DATA)" --seeds 0 --out $(REFERENCE_RUN) --overwrite
+	$(BIN)/python -m chapter12 report benchmarks/results/sweep_full/results.jsonl --notebook --out $(REFERENCE_RUN)/sweep_full
 	$(BIN)/python -m chapter12 publish $(REFERENCE_RUN) --out reference --overwrite \
 	  --command "make reference DATA=$(notdir $(DATA))"
+
+# The static site (site/, not committed) from reference/ and the docs; opens offline (docs/site.md).
+site: $(INSTALLED)
+	$(BIN)/python -m chapter12 site reference --out site

@@ -246,6 +246,12 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--overwrite", action="store_true", help="replace DIR whole if it exists")
     pub.add_argument("--command", dest="run_command", help="the command that made RUN_DIR, kept in provenance.json")
 
+    ste = sub.add_parser("site", help="build the static site (offline) from the reference run and the docs")
+    ste.add_argument(
+        "reference", type=Path, nargs="?", default=Path("reference"), help="the reference run (default: reference)"
+    )
+    ste.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="default: site")
+
     sub.add_parser(
         "doctor",
         help="check this environment: packages against their tested ranges, the Keras backends "
@@ -358,6 +364,12 @@ def _run(args) -> int:
 
         out = publish(args.run_dir, args.out, overwrite=args.overwrite, command=args.run_command)
         print(f"wrote {out}")
+        return 0
+    if args.command == "site":
+        from chapter12.report.site import build_site
+
+        pages = build_site(args.reference, args.out)
+        print(f"wrote {len(pages)} pages into {args.out}; open {args.out / 'index.html'}")
         return 0
     if args.command == "make-sample":
         from chapter12.imdb.sample import build_sample

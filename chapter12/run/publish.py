@@ -115,13 +115,20 @@ def publish(run_dir: "str | os.PathLike", out: "str | os.PathLike", *, overwrite
             for path in models.iterdir():
                 if path.suffix != ".keras" or path.stem.endswith(f"-seed{seed}"):
                     shutil.copy2(path, staging / "models" / path.name)
+        # The full-data sweep: its committed results, and the sweep notebook executed on them where the run
+        # holds it (make reference runs `report --notebook --out RUN/sweep_full`), else the committed report.
+        executed_sweep = run_dir / "sweep_full"
+        report_dir = executed_sweep if (executed_sweep / "sweep.ipynb").is_file() else SWEEP_FULL
         if SWEEP_FULL.is_dir():
             (staging / "sweep_full").mkdir()
-            for name in ("results.jsonl", "summary.md"):
-                if (SWEEP_FULL / name).exists():
-                    shutil.copy2(SWEEP_FULL / name, staging / "sweep_full" / name)
-            if (SWEEP_FULL / "figures").is_dir():
-                shutil.copytree(SWEEP_FULL / "figures", staging / "sweep_full" / "figures")
+            shutil.copy2(SWEEP_FULL / "results.jsonl", staging / "sweep_full" / "results.jsonl")
+            if (report_dir / "summary.md").exists():
+                shutil.copy2(report_dir / "summary.md", staging / "sweep_full" / "summary.md")
+            if (report_dir / "figures").is_dir():
+                shutil.copytree(report_dir / "figures", staging / "sweep_full" / "figures")
+            if (executed_sweep / "sweep.ipynb").is_file():
+                nb = clean_notebook(nbformat.read(executed_sweep / "sweep.ipynb", as_version=4))
+                nbformat.write(nb, staging / "sweep_full" / "sweep.ipynb")
         write_json(staging / "provenance.json", provenance(run_dir, command))
         size = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
         if size > LIMIT_BYTES:

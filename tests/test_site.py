@@ -1,0 +1,147 @@
+"""The static site (python -m chapter12 site): built offline, every page opened in Chromium with the network refused.
+
+Built from the session's quick run (tests/conftest.py: the accuracy and maths notebooks, executed) and the
+repository's docs; where reference/ is committed, from it too. Each page: it loads, its images are drawn, no
+equation is left as TeX, every link points at a file of the site (and an anchor that exists), and no request
+fails. A screenshot of each page goes to test-artifacts/site/.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from chapter12.errors import Chapter12Error
+from chapter12.report.site import DOCUMENTS, build_site, slug
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "site"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def site(quick_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "site"
+    pages = build_site(quick_run, out)
+    return out, pages
+
+
+def _links(page: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'<a[^>]*\shref="([^"]+)"', page)]
+
+
+def _ids(page: str) -> set[str]:
+    return set(re.findall(r'\sid="([^"]+)"', page))
+
+
+def test_the_site_has_every_page_in_reading_order(site):
+    out, pages = site
+    names = [p.name for p in pages]
+    assert names[0] == "index.html" and names[-1] == "search.html"
+    for _, name, _ in DOCUMENTS:
+        assert (out / name).is_file(), name
+    # the quick run executed the accuracy and maths notebooks: maths comes first in the reading order
+    assert names.index("rnn_lstm_maths.html") < names.index("sentiment_accuracy.html")
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "chapter12: recurrent neural networks on IMDB, reproduced" in home
+    nav = re.search(r'<nav class="c12-nav">.*?</nav>', home, flags=re.S).group(0)
+    assert nav.index("rnn_lstm_maths.html") < nav.index("sentiment_accuracy.html") < nav.index("results.html")
+
+
+def test_every_link_resolves_and_nothing_points_at_the_network(site):
+    out, _ = site
+    broken = []
+    for page in sorted(out.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", text), page.name
+        for href in _links(text):
+            if href.startswith(("http://", "https://", "mailto:")):
+                continue  # a link a reader may follow; nothing is loaded from it
+            file, _, anchor = href.partition("#")
+            target = out / file if file else page
+            if not target.is_file():
+                broken.append(f"{page.name}: {href}")
+            elif anchor and anchor not in _ids(target.read_text(encoding="utf-8")):
+                broken.append(f"{page.name}: {href} (no such anchor)")
+    assert broken == []
+
+
+def test_the_markdown_pages_keep_their_figures_and_their_formulas_become_pictures(site):
+    out, _ = site
+    sweeps = (out / "sweeps.html").read_text(encoding="utf-8")
+    image = re.search(r'<img[^>]+src="(assets/[^"]+\.png)"', sweeps)
+    assert image and (out / image.group(1)).is_file()
+    glossary = (out / "glossary.html").read_text(encoding="utf-8")
+    assert 'class="c12-math"' in glossary and "\\Gamma_f" not in re.sub(r'alt="[^"]*"', "", glossary)
+    assert f'id="{slug("Glossary")}"' in glossary
+
+
+def test_a_folder_without_executed_notebooks_is_refused(tmp_path):
+    with pytest.raises(Chapter12Error, match="no executed notebooks"):
+        build_site(tmp_path, tmp_path / "site")
+    with pytest.raises(Chapter12Error, match="not a folder"):
+        build_site(tmp_path / "missing", tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+
+def test_every_page_opens_offline_in_chromium(site):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (on Debian: apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+    out, _ = site
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    failed, refused, problems = [], [], []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                refused.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        try:
+            for path in sorted(out.glob("*.html")):
+                page.goto(path.as_uri(), wait_until="load")
+                state = page.evaluate(
+                    """() => ({
+                        images: [...document.images].map(i => [i.complete && i.naturalWidth > 0, i.src.slice(0, 60)]),
+                        tex: document.querySelectorAll('.c12-tex').length,
+                        text: document.body.innerText,
+                        nav: document.querySelectorAll('nav.c12-nav a').length,
+                    })"""
+                )
+                undrawn = [src for ok, src in state["images"] if not ok]
+                if undrawn:
+                    problems.append(f"{path.name}: images not drawn {undrawn}")
+                if state["tex"] or "$$" in state["text"]:
+                    problems.append(f"{path.name}: an equation left as TeX")
+                if state["nav"] < len(DOCUMENTS):
+                    problems.append(f"{path.name}: navigation bar with {state['nav']} links")
+                page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
+            search = out / "search.html"
+            page.goto(search.as_uri() + "?q=forget+gate", wait_until="load")
+            hits = page.locator("#c12-hits li a")
+            assert hits.count() >= 2, "the search finds the pages that speak of the forget gate"
+            page.screenshot(path=str(ARTIFACTS / "search-forget-gate.png"))
+        finally:
+            browser.close()
+    assert problems == []
+    assert refused == [] and failed == []
