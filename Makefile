@@ -106,4 +106,4 @@ reference: reference-data $(INSTALLED)
 
 # The static site (site/, not committed) from reference/ and the docs; opens offline (docs/site.md).
 site: $(INSTALLED)
-	$(BIN)/python -m chapter12 site reference --out site
+	$(BIN)/python -m chapter12 site reference --out site --overwrite

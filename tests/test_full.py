@@ -30,8 +30,10 @@ def test_book_experiment_lstm_beats_simple_rnn(tmp_path, monkeypatch):
 @pytest.mark.full
 def test_the_quick_setting_shows_the_chapter_on_the_bundled_sample():
     """The quick run's setting (the bundled sample, QUICK_EPOCHS epochs, the book's models otherwise), seed 0: the
-    simple RNN learns (at least 0.62, clearly above chance) and the LSTM beats it. Seeds 1 and 2 were measured too
-    (benchmarks/results/quick_setting/); one seed keeps this to a few minutes."""
+    simple RNN learns (clearly above chance) and the LSTM beats it by a margin. Six runs of this setting (seeds 0-2,
+    in two processes each) gave the simple RNN 0.6265 to 0.7055 and the LSTM 0.8100 to 0.8275: the same seed gives
+    another run in another process here, so the bound leaves room below the lowest (0.60, not the 0.62 the setting
+    was chosen by). With 4,000 reviews, the old sample, every run stayed below 0.60 (0.541 to 0.545 at 6 epochs)."""
     from chapter12 import BookConfig, prepare_data, train_and_evaluate
     from chapter12.imdb.sample import QUICK_EPOCHS
 
@@ -39,5 +41,5 @@ def test_the_quick_setting_shows_the_chapter_on_the_bundled_sample():
     data = prepare_data(config, quick=True)
     rnn = train_and_evaluate("simple_rnn", data, config=config, seed=0, verbose=0)
     lstm = train_and_evaluate("lstm", data, config=config, seed=0, verbose=0)
-    assert rnn.test_accuracy >= 0.62, rnn.test_accuracy
-    assert lstm.test_accuracy > rnn.test_accuracy, (rnn.test_accuracy, lstm.test_accuracy)
+    assert rnn.test_accuracy >= 0.60, rnn.test_accuracy
+    assert lstm.test_accuracy - rnn.test_accuracy >= 0.05, (rnn.test_accuracy, lstm.test_accuracy)

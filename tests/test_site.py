@@ -75,6 +75,8 @@ def test_every_link_resolves_and_nothing_points_at_the_network(site):
                 broken.append(f"{page.name}: {href}")
             elif anchor and anchor not in _ids(target.read_text(encoding="utf-8")):
                 broken.append(f"{page.name}: {href} (no such anchor)")
+        # a browser keeps the first of two ids: an element with two would send its anchor links to the top
+        assert not re.search(r'<[^>]*\sid="[^"]*"[^>]*\sid="', text), f"{page.name}: an element with two ids"
     assert broken == []
 
 
@@ -93,7 +95,24 @@ def test_a_folder_without_executed_notebooks_is_refused(tmp_path):
         build_site(tmp_path, tmp_path / "site")
     with pytest.raises(Chapter12Error, match="not a folder"):
         build_site(tmp_path / "missing", tmp_path / "site")
-    assert not (tmp_path / "site").exists()
+
+
+def test_an_existing_folder_is_replaced_only_when_asked_and_the_sources_never(site, quick_run, tmp_path):
+    built, _ = site
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(Chapter12Error, match="--overwrite"):
+        build_site(quick_run, mine)
+    assert (mine / "notes.txt").read_text() == "keep me"
+    for folder in (ROOT / "docs", ROOT, quick_run):
+        with pytest.raises(Chapter12Error, match="would replace a folder the site is built from"):
+            build_site(quick_run, folder, overwrite=True)
+    assert (ROOT / "docs" / "glossary.md").is_file()
+    pages = build_site(quick_run, mine, overwrite=True)
+    assert not (mine / "notes.txt").exists() and pages[0] == mine.resolve() / "index.html"
+    assert sorted(p.name for p in mine.iterdir()) == sorted(p.name for p in built.iterdir())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging or old folder left
 
 
 def test_every_page_opens_offline_in_chromium(site):
@@ -133,9 +152,19 @@ def test_every_page_opens_offline_in_chromium(site):
                     problems.append(f"{path.name}: images not drawn {undrawn}")
                 if state["tex"] or "$$" in state["text"]:
                     problems.append(f"{path.name}: an equation left as TeX")
-                if state["nav"] < len(DOCUMENTS):
+                if state["nav"] != len(DOCUMENTS) + 1 + 2:  # the documents, the search page, the two notebooks
                     problems.append(f"{path.name}: navigation bar with {state['nav']} links")
                 page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
+            # Anchors as a browser follows them: the element must exist (and be the heading the link names).
+            anchored = sorted(
+                {h for p in out.glob("*.html") for h in _links(p.read_text(encoding="utf-8")) if ".html#" in h}
+            )
+            assert anchored, "the docs link to sections of other pages"
+            for href in anchored:
+                file, anchor = href.split("#", 1)
+                page.goto((out / file).as_uri() + "#" + anchor, wait_until="load")
+                if not page.evaluate("a => document.getElementById(a) !== null", anchor):
+                    problems.append(f"{href}: no element with that id")
             search = out / "search.html"
             page.goto(search.as_uri() + "?q=forget+gate", wait_until="load")
             hits = page.locator("#c12-hits li a")

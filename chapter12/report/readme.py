@@ -68,7 +68,7 @@ def _verdict(name: str, s: dict) -> str:
     word = "an ordinary draw" if s["book_typical"] else "an unusual draw"
     return (
         f"The book's {name} is {word} of these runs (one more run lands at least as far out with probability "
-        f"{s['book_p']:.2f}; with {s['n']} runs it cannot fall below {2 / (s['n'] + 1):.2f})."
+        f"{s['book_p']:.2f}; with {s['n']} runs it cannot fall below {2 / (s['n'] + 1):.3f})."
     )
 
 

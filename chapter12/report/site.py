@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +136,12 @@ def _rewrite_links(markdown_html: str, source: Path, page_of: dict[Path, str], a
 
 
 def _heading_ids(markdown_html: str) -> str:
+    # GitHub's anchors, the ones the Markdown links use; an id the converter gave is replaced (a browser keeps the
+    # first of two ids, so adding one would leave the links at the top of the page).
     def add(m: re.Match) -> str:
         text = re.sub(r"<[^>]+>", "", m.group(3))
-        return f'<h{m.group(1)}{m.group(2)} id="{slug(html.unescape(text))}">{m.group(3)}</h{m.group(1)}>'
+        attributes = re.sub(r'\s+id="[^"]*"', "", m.group(2))
+        return f'<h{m.group(1)}{attributes} id="{slug(html.unescape(text))}">{m.group(3)}</h{m.group(1)}>'
 
     return re.sub(r"<h([1-6])([^>]*)>(.*?)</h\1>", add, markdown_html, flags=re.S)
 
@@ -211,10 +215,19 @@ def _reference_notebooks(reference: Path) -> list[Path]:
 
 
 def build_site(
-    reference: "str | os.PathLike", out: "str | os.PathLike", root: "str | os.PathLike" = ROOT
+    reference: "str | os.PathLike",
+    out: "str | os.PathLike",
+    root: "str | os.PathLike" = ROOT,
+    *,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write the site into out (replaced whole); returns the pages written, index.html first."""
-    reference, out, root = Path(reference), Path(out), Path(root)
+    """Write the site into out (a new folder, or replaced whole with overwrite); returns the pages, index.html first."""
+    reference, out, root = Path(reference), Path(out).resolve(), Path(root).resolve()
+    if not (root / "README.md").is_file() or not (root / "docs").is_dir():
+        raise Chapter12Error(
+            f"no README.md and docs/ in {root}: the site is built from a checkout of the repository, not from an "
+            "installed package; run it in the repository"
+        )
     if not reference.is_dir():
         raise Chapter12Error(f"{reference} is not a folder; pass the reference run (make reference, or reference/)")
     executed = []
@@ -224,21 +237,35 @@ def build_site(
             executed.append((path, nb))
     if not executed:
         raise Chapter12Error(f"{reference} holds no executed notebooks; pass the folder `make reference` wrote")
+    protected = {root, reference.resolve(), *root.parents, *reference.resolve().parents} | {
+        (root / d).resolve() for d in ("docs", "notebooks", "chapter12", "tests", "benchmarks")
+    }
+    if out in protected or out == Path.cwd():
+        raise Chapter12Error(f"--out {out} would replace a folder the site is built from; choose a new folder")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise Chapter12Error(f"{out} exists; pass --overwrite to replace it whole")
     documents = [(root / src, name, title) for src, name, title in DOCUMENTS if (root / src).is_file()]
-    staging = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "assets").mkdir(parents=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        pages = _write_pages(executed, documents, staging)
+        (staging / "assets").mkdir()
+        pages = _write_pages(executed, documents, staging, root)
+        os.chmod(staging, 0o755)
         if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / p.name for p in pages]
 
 
-def _write_pages(executed: list[tuple[Path, Any]], documents: list[tuple[Path, str, str]], out: Path) -> list[Path]:
+def _write_pages(
+    executed: list[tuple[Path, Any]], documents: list[tuple[Path, str, str]], out: Path, root: Path
+) -> list[Path]:
     notebooks = [
         (f"{path.stem}.html", NAV_TITLES.get(path.stem, notebook_title(nb, path.stem))) for path, nb in executed
     ]
@@ -246,7 +273,7 @@ def _write_pages(executed: list[tuple[Path, Any]], documents: list[tuple[Path, s
     page_of = {src.resolve(): name for src, name, _ in documents}
     # Links from the docs to the notebooks reach their executed pages.
     for (path, _), (name, _) in zip(executed, notebooks):
-        page_of[(ROOT / "notebooks" / f"{path.stem}.ipynb").resolve()] = name
+        page_of[(root / "notebooks" / f"{path.stem}.ipynb").resolve()] = name
     assets: dict[Path, str] = {}
     cache: dict = {}
     written, index = [], []

@@ -251,6 +251,7 @@ def _parser() -> argparse.ArgumentParser:
         "reference", type=Path, nargs="?", default=Path("reference"), help="the reference run (default: reference)"
     )
     ste.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="default: site")
+    ste.add_argument("--overwrite", action="store_true", help="replace DIR whole if it exists")
 
     sub.add_parser(
         "doctor",
@@ -368,7 +369,7 @@ def _run(args) -> int:
     if args.command == "site":
         from chapter12.report.site import build_site
 
-        pages = build_site(args.reference, args.out)
+        pages = build_site(args.reference, args.out, overwrite=args.overwrite)
         print(f"wrote {len(pages)} pages into {args.out}; open {args.out / 'index.html'}")
         return 0
     if args.command == "make-sample":

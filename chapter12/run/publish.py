@@ -105,6 +105,10 @@ def publish(run_dir: "str | os.PathLike", out: "str | os.PathLike", *, overwrite
         for name in KEPT_FILES:
             if (run_dir / name).exists():
                 shutil.copy2(run_dir / name, staging / name)
+        results = json.loads((staging / "results.json").read_text(encoding="utf-8"))
+        for env in [results.get("environment") or {}, *(results.get("timing_environment") or {}).values()]:
+            env.pop("executable", None)  # a path of the publishing machine says nothing to a reader
+        write_json(staging / "results.json", results)
         for path in run_dir.glob("*_results.json"):
             shutil.copy2(path, staging / path.name)
         if (run_dir / "figures").is_dir():
@@ -119,9 +123,10 @@ def publish(run_dir: "str | os.PathLike", out: "str | os.PathLike", *, overwrite
         # holds it (make reference runs `report --notebook --out RUN/sweep_full`), else the committed report.
         executed_sweep = run_dir / "sweep_full"
         report_dir = executed_sweep if (executed_sweep / "sweep.ipynb").is_file() else SWEEP_FULL
-        if SWEEP_FULL.is_dir():
+        if SWEEP_FULL.is_dir() or (executed_sweep / "sweep.ipynb").is_file():
             (staging / "sweep_full").mkdir()
-            shutil.copy2(SWEEP_FULL / "results.jsonl", staging / "sweep_full" / "results.jsonl")
+            if (SWEEP_FULL / "results.jsonl").is_file():
+                shutil.copy2(SWEEP_FULL / "results.jsonl", staging / "sweep_full" / "results.jsonl")
             if (report_dir / "summary.md").exists():
                 shutil.copy2(report_dir / "summary.md", staging / "sweep_full" / "summary.md")
             if (report_dir / "figures").is_dir():
