@@ -235,6 +235,7 @@ SLOW = {
     "test_keras_exact.py",
     "test_wheel.py",
     "test_site.py",
+    "test_publish.py::test_predict_answers_from_the_committed_reference",
     "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
     "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
     "test_sweep.py::test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout",

@@ -121,7 +121,7 @@ def test_the_committed_reference_is_readable_without_running_anything():
     assert len(notebooks) >= 5
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
-        assert nb.metadata["papermill"]["parameters"]["quick"] is False, path.name
+        assert nb.metadata["papermill"]["parameters"].get("quick", False) is False, path.name  # full data
         assert "start_time" not in nb.metadata["papermill"]
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(c.get("execution_count") for c in code), f"{path.name}: every code cell ran"
@@ -138,3 +138,10 @@ def test_the_committed_reference_is_readable_without_running_anything():
     assert size <= publish_module.LIMIT_BYTES
     prov = json.loads((REFERENCE / "provenance.json").read_text())
     assert prov["commit"] and prov["packages"]["keras"]
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="no committed reference/ in this checkout")
+def test_predict_answers_from_the_committed_reference(capsys):
+    assert main(["predict", str(REFERENCE), "A wonderful film, the best I have seen this year."]) == 0
+    out = capsys.readouterr().out
+    assert "lstm-seed0" in out and "simple_rnn-seed0" in out and "P(positive)" in out
