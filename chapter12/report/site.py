@@ -139,9 +139,11 @@ def _heading_ids(markdown_html: str) -> str:
     # GitHub's anchors, the ones the Markdown links use; an id the converter gave is replaced (a browser keeps the
     # first of two ids, so adding one would leave the links at the top of the page).
     def add(m: re.Match) -> str:
-        text = re.sub(r"<[^>]+>", "", m.group(3))
+        inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", m.group(3), flags=re.S)  # the converter's pilcrow
+        anchor = slug(html.unescape(re.sub(r"<[^>]+>", "", inner)))
         attributes = re.sub(r'\s+id="[^"]*"', "", m.group(2))
-        return f'<h{m.group(1)}{attributes} id="{slug(html.unescape(text))}">{m.group(3)}</h{m.group(1)}>'
+        link = f'<a class="anchor-link" href="#{anchor}">¶</a>'
+        return f'<h{m.group(1)}{attributes} id="{anchor}">{inner}{link}</h{m.group(1)}>'
 
     return re.sub(r"<h([1-6])([^>]*)>(.*?)</h\1>", add, markdown_html, flags=re.S)
 
