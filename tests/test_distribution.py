@@ -232,3 +232,20 @@ def test_the_accuracy_notebook_states_the_stall_rule_the_code_applies():
     notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "sentiment_accuracy.ipynb").read_text())
     text = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
     assert f"more than {STALL_MARGIN} below the median" in text
+
+
+def test_a_run_is_placed_among_the_committed_seeds():
+    from chapter12.report.distribution import committed_seeds, run_against_distribution
+    from chapter12.report.records import read_sweep
+
+    _, records = read_sweep(committed_seeds())
+    low_high = {"simple_rnn": {"test_accuracy": {"mean": 0.60}}, "lstm": {"test_accuracy": {"mean": 0.90}}}
+    text = run_against_distribution(low_high, records)
+    rnn = statistics.fmean(
+        r["test_accuracy"]
+        for r in records
+        if r.get("status") == "ok" and r["params"]["model"] == "simple_rnn" and r["params"]["backend"] == "tensorflow"
+    )
+    assert f"the simple RNN's 0.6000 lies {rnn - 0.60:.4f} below the mean of those 20 runs" in text
+    assert "at their percentile 0" in text and "the LSTM's 0.9000 lies" in text and "at their percentile 100" in text
+    assert run_against_distribution({"gru": {"test_accuracy": {"mean": 0.8}}}, records) == ""
