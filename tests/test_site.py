@@ -174,3 +174,16 @@ def test_every_page_opens_offline_in_chromium(site):
             browser.close()
     assert problems == []
     assert refused == [] and failed == []
+
+
+@pytest.mark.skipif(not (ROOT / "reference").is_dir(), reason="no committed reference/ in this checkout")
+def test_the_site_of_the_committed_reference_has_every_notebook_and_resolving_links(tmp_path):
+    out = tmp_path / "site"
+    pages = [p.name for p in build_site(ROOT / "reference", out)]
+    notebooks = ["rnn_lstm_maths", "word_embeddings", "sentiment_accuracy", "inside_the_models", "timing", "sweep"]
+    assert [p for p in pages if p.removesuffix(".html") in notebooks] == [f"{n}.html" for n in notebooks]
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for href in _links(text):
+            file = href.partition("#")[0]
+            assert href.startswith(("http", "mailto:", "#")) or (out / file).is_file(), (page.name, href)
