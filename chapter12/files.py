@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,3 +39,16 @@ def write_json(path: "str | os.PathLike", data: dict) -> None:
 def write_text(path: "str | os.PathLike", text: str) -> None:
     """Write text as UTF-8, atomically."""
     atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
+
+
+def replace_folder(staging: "str | os.PathLike", out: "str | os.PathLike") -> None:
+    """Put a finished staging folder in out's place. An existing out is moved aside first and deleted after, so out
+    is at every moment either the old folder or the new one, never a mix."""
+    staging, out = Path(staging), Path(out)
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(out)

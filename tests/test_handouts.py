@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 
 from chapter12.errors import Chapter12Error
-from chapter12.report.handouts import is_executed, make_handouts, notebook_title, render_math, tex_to_svg
+from chapter12.report.handouts import (
+    CHROMIUM_FLAGS,
+    is_executed,
+    make_handouts,
+    notebook_title,
+    render_math,
+    tex_to_svg,
+)
 from chapter12.notebook.kernel import current_interpreter_kernel
 from chapter12.notebook.execute import notebooks_dir
 
@@ -231,13 +238,7 @@ def test_handout_renders_in_headless_chromium(tmp_path, executed_notebook):
     command = [
         str(CHROMIUM),
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         f"--screenshot={shot}",
         "--window-size=1000,1400",

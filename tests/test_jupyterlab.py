@@ -25,21 +25,11 @@ from pathlib import Path
 import pytest
 
 from chapter12.notebook.execute import notebooks_dir
+from chapter12.report.handouts import CHROMIUM_FLAGS  # the flags the PDF handouts start Chromium with
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 NOTEBOOK = "sentiment_accuracy.ipynb"
-# As Chromium is started by the probe of these machines: no sandbox as root, and no background
-# connections that this machine's closed network would refuse.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _free_port() -> int:
@@ -128,7 +118,7 @@ def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(jupyterlab)

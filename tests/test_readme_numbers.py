@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from chapter12.report import readme
+from chapter12.report.site import slug
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -87,14 +88,9 @@ def test_the_readme_is_a_front_door():
     assert len(README.read_text(encoding="utf-8").splitlines()) <= 200
 
 
-def _slug(heading: str) -> str:
-    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-
 def _anchors(path: Path) -> set[str]:
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)  # a "# comment" in code is no heading
-    return {_slug(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
+    return {slug(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
 
 
 @pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))

@@ -16,19 +16,11 @@ import pytest
 
 from chapter12.errors import Chapter12Error
 from chapter12.report.site import DOCUMENTS, build_site, slug
+from chapter12.report.handouts import CHROMIUM_FLAGS  # the flags the PDF handouts start Chromium with
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "site"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +115,7 @@ def test_every_page_opens_offline_in_chromium(site):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failed, refused, problems = [], [], []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
 
         def route(r):

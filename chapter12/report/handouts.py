@@ -267,9 +267,9 @@ def _render_math_everywhere(nb: Any, cache: dict) -> None:
 
 
 CHROMIUM_ENV = "CHAPTER12_CHROMIUM"
-# Headless Chromium as these machines run it: no sandbox as root, no background connections to refuse.
-_CHROMIUM_FLAGS = [
-    "--headless",
+# Chromium as these machines run it: no sandbox as root, no background connections to refuse (the browser
+# tests start it with the same flags).
+CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -278,6 +278,7 @@ _CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+_CHROMIUM_FLAGS = ["--headless", *CHROMIUM_FLAGS]
 
 
 def find_chromium() -> str:

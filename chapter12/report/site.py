@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error
-from chapter12.files import write_text
+from chapter12.files import replace_folder, write_text
 from chapter12.report.handouts import (
     _INDEX_CSS,
     _exporter,
@@ -253,13 +253,7 @@ def build_site(
         (staging / "assets").mkdir()
         pages = _write_pages(executed, documents, staging, root)
         os.chmod(staging, 0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
+        replace_folder(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / p.name for p in pages]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chapter12.errors import Chapter12Error
-from chapter12.files import write_json
+from chapter12.files import replace_folder, write_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP_FULL = ROOT / "benchmarks" / "results" / "sweep_full"
@@ -142,13 +142,7 @@ def publish(run_dir: "str | os.PathLike", out: "str | os.PathLike", *, overwrite
                 "repository; publish a run with fewer models"
             )
         os.chmod(staging, 0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
+        replace_folder(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

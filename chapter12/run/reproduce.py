@@ -25,7 +25,7 @@ from chapter12.checks import (
     check_vocabulary,
 )
 from chapter12.errors import Chapter12Error
-from chapter12.files import write_json, write_text
+from chapter12.files import replace_folder, write_json, write_text
 from chapter12.report.notebooks import NOTEBOOKS, read_results
 from chapter12.report.results import (
     book_reference,
@@ -216,16 +216,6 @@ def collect(
     return results
 
 
-def _finalize(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)
-
-
 def reproduce(options: ReproduceOptions, log=print) -> int:
     """Execute the chosen notebooks into options.out; returns the exit status (0 ok, 1 a notebook failed).
 
@@ -297,7 +287,7 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
                 save_figures(results["runs"], staging / "figures", timing=results.get("timing"))
         except OSError as e:
             raise cannot_write("results", e) from None
-        _finalize(staging, out)
+        replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
