@@ -131,7 +131,7 @@ LAYERS = [
     ["chapter12.imdb", "chapter12.models", "chapter12.teaching"],
     ["chapter12.memory", "chapter12.environment", "chapter12.process"],
     ["chapter12.book"],
-    ["chapter12.checks", "chapter12.files", "chapter12.logs"],
+    ["chapter12.checks", "chapter12.files", "chapter12.logs", "chapter12.paths"],
     ["chapter12.errors"],
 ]
 PART_OF = {part: (depth, part) for depth, parts in enumerate(LAYERS) for part in parts}

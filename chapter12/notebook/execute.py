@@ -26,6 +26,7 @@ from typing import Iterator
 
 from chapter12.errors import Chapter12Error
 from chapter12.logs import is_backend_log_line
+from chapter12.paths import CHECKOUT
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def notebooks_dir() -> Path:
     """The chapter's notebooks: package data of an installed wheel (chapter12/notebooks), else the
     repository's notebooks/ folder beside the package (an editable install, or a checkout on the path)."""
     packaged = Path(str(resources.files("chapter12"))) / "notebooks"
-    repository = Path(__file__).resolve().parents[2] / "notebooks"
+    repository = CHECKOUT / "notebooks"
     for folder in (packaged, repository):
         if (folder / "sentiment_accuracy.ipynb").is_file():
             return folder

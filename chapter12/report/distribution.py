@@ -16,6 +16,7 @@ import numpy as np
 
 from chapter12.book import BOOK_RESULTS
 from chapter12.files import atomic_write, write_text
+from chapter12.paths import SEEDS_RESULTS
 from chapter12.report.records import read_sweep
 from chapter12.report.results import mean_sd
 from chapter12.report.sweep import MODEL_NAMES
@@ -362,7 +363,7 @@ def write_distribution(results: "str | os.PathLike", out_dir: "str | os.PathLike
 def committed_seeds() -> Path | None:
     """The project's own seeds sweep (benchmarks/results/seeds/results.jsonl) in a checkout, else None (an
     installed wheel does not carry it)."""
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "seeds" / "results.jsonl"
+    path = SEEDS_RESULTS
     return path if path.exists() else None
 
 

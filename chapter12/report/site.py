@@ -23,6 +23,7 @@ from typing import Any
 
 from chapter12.errors import Chapter12Error
 from chapter12.files import replace_folder, write_text
+from chapter12.paths import CHECKOUT
 from chapter12.report.handouts import (
     _INDEX_CSS,
     _exporter,
@@ -35,7 +36,7 @@ from chapter12.report.handouts import (
     render_math,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = CHECKOUT
 # The reading order of the README: maths, embeddings, accuracy, inside, then timing and the sweep.
 READING_ORDER = ["rnn_lstm_maths", "word_embeddings", "sentiment_accuracy", "inside_the_models", "timing", "sweep"]
 # Short names for the navigation bar (a page's own title is its first heading).
@@ -52,6 +53,7 @@ DOCUMENTS = [
     ("README.md", "index.html", "Home"),
     ("docs/results.md", "results.html", "Results"),
     ("docs/sweeps.md", "sweeps.html", "Sweeps"),
+    ("docs/claims.md", "claims.html", "Claims"),
     ("docs/errata.md", "errata.html", "Errata"),
     ("docs/glossary.md", "glossary.html", "Glossary"),
     ("docs/usage.md", "usage.html", "Usage"),

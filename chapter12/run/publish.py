@@ -24,9 +24,9 @@ from typing import Any
 
 from chapter12.errors import Chapter12Error
 from chapter12.files import replace_folder, write_json
+from chapter12.paths import CHECKOUT, SWEEP_FULL
 
-ROOT = Path(__file__).resolve().parents[2]
-SWEEP_FULL = ROOT / "benchmarks" / "results" / "sweep_full"
+ROOT = CHECKOUT
 # What the reference keeps of a run besides the notebooks; reproduce.log and handouts are left out
 # (the log repeats the notebooks' outputs; handouts are made from the notebooks in seconds).
 KEPT_FILES = ("results.json", "summary.md")
