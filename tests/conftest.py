@@ -226,6 +226,7 @@ def still_alive(pids: set[int]) -> list[int]:
 # Whole files, or "file::test" (a parametrized case as "file::test[id]").
 SLOW = {
     "test_full.py",
+    "test_claims.py::test_a_quick_run_measures_every_claim_not_marked_full_data_only",
     "test_interrupt.py",
     "test_notebooks.py",
     "test_notebooks_maths.py",

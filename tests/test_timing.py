@@ -201,3 +201,7 @@ def test_timing_notebook_under_papermill(tmp_path):
     assert {e["model"] for e in results["timing"]} == {"simple_rnn", "lstm"}
     assert results["timing_summary"][0]["variant"] == "book" and results["book_time_ratio"] == 2.0
     assert results["matmul_flops_per_second"]["tensorflow"] > 0
+    from chapter12.report.claims import Sources, load_ledger, value_of
+
+    claim = next(c for c in load_ledger() if c.id == "lstm-doubles-the-time")  # the ledger reads this very number
+    assert value_of(claim.values["book"], Sources([tmp_path], seeds=None, sweep=None)) == ratio

@@ -20,13 +20,17 @@ from pathlib import Path
 
 from chapter12.book import BOOK_RESULTS
 from chapter12.files import write_text
+from chapter12.paths import CHECKOUT, SEEDS_RESULTS
+from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
+from chapter12.report.claims import evaluate_claims, tally
 from chapter12.report.distribution import STALL_MARGIN, group_stats, runs_by_group, stalled
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import gap_by, ok_rows
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "benchmarks" / "results" / "seeds" / "results.jsonl"
-SWEEP_FULL = ROOT / "benchmarks" / "results" / "sweep_full" / "results.jsonl"
+ROOT = CHECKOUT
+SEEDS = SEEDS_RESULTS
+SWEEP_FULL = SWEEP_FULL_DIR / "results.jsonl"
+REFERENCE = ROOT / "reference"
 MODEL_NAMES = {"simple_rnn": "simple RNN", "lstm": "LSTM"}
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) [^\n]*-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 
@@ -120,9 +124,17 @@ def _words(gaps: list) -> str:
     return " and ".join(str(x) for x, _, _ in gaps)
 
 
+def claims_table(reference: Path = REFERENCE) -> str:
+    """The claims ledger's verdicts on the committed reference run and results, one row per claim."""
+    evaluations = evaluate_claims([reference] if reference.is_dir() else [])
+    lines = ["| section | the chapter says | verdict |", "|---|---|---|"]
+    lines += [f"| {e.claim.section} | {' '.join(e.claim.claim.split())} | {e.verdict} |" for e in evaluations]
+    return "\n".join(lines + ["", tally(evaluations)]) + "\n"
+
+
 def blocks() -> dict[str, str]:
     """Every generated block of the README, by name."""
-    return {"book-table": book_table(), "lead-by-length": lead_table()}
+    return {"book-table": book_table(), "lead-by-length": lead_table(), "claims": claims_table()}
 
 
 def fill(text: str, generated: dict[str, str]) -> str:

@@ -253,6 +253,23 @@ def _parser() -> argparse.ArgumentParser:
     ste.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="default: site")
     ste.add_argument("--overwrite", action="store_true", help="replace DIR whole if it exists")
 
+    clm = sub.add_parser(
+        "claims",
+        help="the chapter's claims, each with a verdict computed from the runs' results and the committed ones",
+    )
+    clm.add_argument(
+        "run_dirs",
+        type=Path,
+        nargs="*",
+        metavar="RUN_DIR",
+        help="reproduce run folders, searched in order for each results file (e.g. reference)",
+    )
+    written = clm.add_mutually_exclusive_group()
+    written.add_argument("--write", type=Path, metavar="FILE", help="write the claims page (Markdown) to FILE")
+    written.add_argument(
+        "--check", type=Path, metavar="FILE", help="exit 1 if FILE differs from the page these results give"
+    )
+
     sub.add_parser(
         "doctor",
         help="check this environment: packages against their tested ranges, the Keras backends "
@@ -371,6 +388,27 @@ def _run(args) -> int:
 
         pages = build_site(args.reference, args.out, overwrite=args.overwrite)
         print(f"wrote {len(pages)} pages into {args.out}; open {args.out / 'index.html'}")
+        return 0
+    if args.command == "claims":
+        from chapter12.files import write_text
+        from chapter12.report.claims import evaluate_claims, render_markdown, render_text
+
+        evaluations = evaluate_claims(args.run_dirs)
+        if args.write is None and args.check is None:
+            print(render_text(evaluations), end="")
+            return 0
+        page = render_markdown(evaluations, [d.as_posix() for d in args.run_dirs])
+        if args.write is not None:
+            if args.write.is_dir():
+                raise Chapter12Error(f"--write {args.write} is a folder; pass the name of a file to write")
+            check_can_create_folder(args.write, "--write")
+            write_text(args.write, page)
+            print(f"wrote {args.write}")
+            return 0
+        if not args.check.is_file() or args.check.read_text(encoding="utf-8") != page:
+            print(f"{args.check} is out of date; rerun with --write {args.check}")
+            return 1
+        print(f"{args.check} is current")
         return 0
     if args.command == "make-sample":
         from chapter12.imdb.sample import build_sample
