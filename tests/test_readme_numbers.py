@@ -20,12 +20,30 @@ README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "benchmarks" / "README.md"]
 
 
-def test_the_readme_blocks_are_what_the_results_files_give():
-    text = README.read_text(encoding="utf-8")
-    names = [m.group("name") for m in readme.BLOCK.finditer(text)]
-    assert sorted(names) == sorted(readme.blocks()), "every generator has its block in the README, once"
-    assert readme.stale(text, readme.blocks()) == [], "run: python -m chapter12.report.readme --write"
-    assert readme.cli([str(README), "--check"]) == 0
+GENERATED_PAGES = [README, ROOT / "docs" / "results.md"]
+
+
+def test_the_generated_blocks_are_what_the_results_files_give():
+    names = [m.group("name") for page in GENERATED_PAGES for m in readme.BLOCK.finditer(page.read_text("utf-8"))]
+    assert sorted(names) == sorted(readme.blocks()), "every generator has its block in the README or results, once"
+    for page in GENERATED_PAGES:
+        assert readme.stale(page.read_text(encoding="utf-8"), readme.blocks()) == [], f"run: {readme.__name__} --write"
+        assert readme.cli([str(page), "--check"]) == 0
+
+
+def test_the_backends_table_follows_the_runs(tmp_path):
+    records = [json.loads(line) for line in readme.SEEDS.read_text().splitlines()]
+    head, runs = records[0], records[1:]
+    jax_rnn = [r for r in runs if r["params"].get("backend") == "jax" and r["params"]["model"] == "simple_rnn"]
+    assert len(jax_rnn) >= 5
+    kept = [r for r in runs if r not in jax_rnn[1:]]  # one JAX simple RNN run left: too few to compare
+    changed = tmp_path / "results.jsonl"
+    changed.write_text("\n".join(json.dumps(r) for r in [head, *kept]) + "\n")
+    table = readme.backends_table(changed)
+    one = jax_rnn[0]["test_accuracy"]
+    assert f"| simple RNN | {one:.4f} (1 runs) |" in table
+    assert "simple RNN: jax (n=1) against tensorflow (n=20): not compared yet (each needs 5 runs)." in table
+    assert "- simple RNN: jax 0." not in table  # no test of means with a single run
 
 
 def test_a_changed_result_changes_the_table_and_the_verdict(tmp_path):

@@ -23,7 +23,7 @@ from chapter12.files import write_text
 from chapter12.paths import CHECKOUT, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
-from chapter12.report.distribution import STALL_MARGIN, group_stats, runs_by_group, stalled
+from chapter12.report.distribution import STALL_MARGIN, backend_comparison, group_stats, runs_by_group, stalled
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import gap_by, ok_rows
 
@@ -132,9 +132,30 @@ def claims_table(reference: Path = REFERENCE) -> str:
     return "\n".join(lines + ["", tally(evaluations)]) + "\n"
 
 
+def backends_table(seeds_file: Path = SEEDS) -> str:
+    """Each model's test accuracy on each backend (mean ± sd, runs), and the tests of equal means between them."""
+    groups = runs_by_group(read_sweep(seeds_file)[1])
+    backends = sorted({b for _, b in groups}, key=lambda b: (b == "tensorflow", b))
+    lines = ["| model | " + " | ".join(backends) + " |", "|---" * (len(backends) + 1) + "|"]
+    for model in ("lstm", "simple_rnn"):
+        cells = []
+        for backend in backends:
+            runs = groups.get((model, backend), [])
+            s = group_stats(runs, model) if runs else None
+            sd = f" ± {s['sd']:.4f}" if s and s["sd"] is not None else ""
+            cells.append(f"{s['mean']:.4f}{sd} ({s['n']} runs)" if s else "—")
+        lines.append(f"| {MODEL_NAMES[model]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""] + backend_comparison(groups)) + "\n"
+
+
 def blocks() -> dict[str, str]:
-    """Every generated block of the README, by name."""
-    return {"book-table": book_table(), "lead-by-length": lead_table(), "claims": claims_table()}
+    """Every generated block of the README and of docs/results.md, by name."""
+    return {
+        "book-table": book_table(),
+        "lead-by-length": lead_table(),
+        "claims": claims_table(),
+        "backends": backends_table(),
+    }
 
 
 def fill(text: str, generated: dict[str, str]) -> str:
