@@ -179,3 +179,37 @@ def test_plot_gradient_norms_draws_one_log_line_per_curve():
     assert np.isnan(ax.get_lines()[1].get_ydata()[0])  # a zero is left out, not drawn at -inf
     with pytest.raises(Chapter12Error, match="no curves"):
         plot_gradient_norms({})
+
+
+def test_an_exploding_gradient_and_what_clipping_does_to_the_steps():
+    import keras
+
+    from chapter12.teaching.gradients import scale_recurrent_weights, sgd_steps
+
+    x = random_sequences(32, 40, 4, seed=0)
+    y = (x[:, -5:, 0].sum(axis=1) > 0).astype("float32")[:, None]
+    ratios = {}
+    for factor in (1.0, 2.0):
+        keras.utils.set_random_seed(0)
+        layer = keras.layers.SimpleRNN(16)
+        layer.build((None, 40, 4))
+        scale_recurrent_weights(layer, factor)
+        ratios[factor] = gradient_ratio(input_gradient_norms(layer, x))
+    assert ratios[1.0] < 1 < ratios[2.0]  # as built it vanishes; with W_aa doubled it grows
+
+    runs = {}
+    for clip in (None, 1.0):
+        keras.utils.set_random_seed(0)
+        net = keras.Sequential(
+            [keras.Input((40, 4)), keras.layers.SimpleRNN(16), keras.layers.Dense(1, activation="sigmoid")]
+        )
+        scale_recurrent_weights(net.layers[0], 2.0)
+        runs[clip] = sgd_steps(net, x, y, steps=3, learning_rate=0.1, global_clipnorm=clip)
+    plain, clipped = runs[None], runs[1.0]
+    assert plain["gradient_norm"][0] == pytest.approx(clipped["gradient_norm"][0])  # the same first gradient
+    # plain SGD steps by learning rate x gradient; clipped, by at most learning rate x the clip
+    assert plain["step_size"][0] == pytest.approx(0.1 * plain["gradient_norm"][0], rel=1e-3)
+    assert clipped["step_size"][0] == pytest.approx(min(0.1, 0.1 * clipped["gradient_norm"][0]), rel=1e-3)
+    assert all(s <= 0.1 * (1 + 1e-4) for s in clipped["step_size"])
+    with pytest.raises(Chapter12Error, match="positive number"):
+        scale_recurrent_weights(net.layers[0], 0)

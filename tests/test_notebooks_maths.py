@@ -62,6 +62,7 @@ def test_maths_notebook_on_tiny_settings(tmp_path):
             "input_features": 8,
             "n_sequences": 4,
             "input_scales": [1.0],
+            "sgd_steps_count": 5,
         },
     )
 
@@ -85,6 +86,14 @@ def test_maths_notebook_on_tiny_settings(tmp_path):
     assert "the simple RNN's fades faster" in said
     assert f"{results['scratch_vs_keras']['lstm']['a']:.1e}" in said  # the sentence carries the measured difference
     assert "```python\ndef lstm_cell_forward" in _markdown_outputs(nb)  # the LSTM's equations, shown as code
+    ends = results["forget_gate_ends"]  # a forget gate of 1 keeps the cell state, one of 0 wipes it
+    assert ends["open"]["largest_change"] < 1e-9 and ends["shut"]["largest_left"] < 1e-9
+    assert ends["largest_cell_entry"] > 0.01  # there was a state to keep
+    exploding = results["exploding_gradient"]
+    assert exploding["per_step"] > vanishing["simple_rnn"]["per_step"]  # W_aa doubled: more of the gradient survives
+    assert exploding["first_step_unclipped"] == pytest.approx(0.1 * exploding["first_gradient_norm"], rel=1e-3)
+    assert exploding["first_step_clipped"] <= 0.1 * (1 + 1e-4)  # learning rate x clip_norm
+    assert f"clipped, by {exploding['first_step_clipped']:.3f} (the limit is 0.1 x 1)" in said
 
 
 def _markdown_outputs(nb) -> str:

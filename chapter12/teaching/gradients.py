@@ -9,7 +9,9 @@ For the book's RNN each factor d a<s> / d a<s-1> is diag(1 - a<s>**2) W_aa, so t
 shrinks step after step whenever the tanh units sit away from zero. The LSTM also passes
 its cell state on through c<s> = gamma_f * c<s-1> + ..., a path whose factor is the forget
 gate itself. :func:`input_gradient_norms` measures the size of the whole product with
-TensorFlow's automatic differentiation, one number per input step.
+TensorFlow's automatic differentiation, one number per input step. When the factors exceed 1
+the product grows instead (an exploding gradient: :func:`scale_recurrent_weights` makes one),
+and :func:`sgd_steps` shows what clipping the gradient's norm does to the steps training takes.
 
 TensorFlow must be Keras's backend (its default); TensorFlow is imported only when a
 function here runs.
@@ -204,3 +206,48 @@ def set_forget_bias(lstm: Any, value: float) -> None:
     # Keras packs the gates as i, f, c, o: the forget gate is the second block.
     bias[units : 2 * units] = value
     lstm.cell.bias.assign(bias)
+
+
+def scale_recurrent_weights(layer: Any, factor: float) -> None:
+    """Multiply a built SimpleRNN layer's recurrent matrix W_aa by factor (more than 1: a gradient that can grow)."""
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 0:
+        raise Chapter12Error(f"factor must be a positive number, got {factor!r}")
+    weights = layer.get_weights()
+    if len(weights) != 3:
+        raise Chapter12Error(
+            f"expected a built SimpleRNN layer (kernel, recurrent kernel, bias), got {len(weights)} weights"
+        )
+    kernel, recurrent, bias = weights
+    layer.set_weights([kernel, recurrent * factor, bias])
+
+
+def sgd_steps(
+    model: Any, x: Any, y: Any, *, steps: int, learning_rate: float, global_clipnorm: float | None = None
+) -> dict:
+    """Take `steps` full-batch steps of plain SGD on (x, y) with binary cross-entropy; with global_clipnorm, each
+    gradient whose norm over all the weights exceeds it is scaled down to that norm before its step (Keras's
+    `clipnorm` instead clips each weight tensor's gradient separately).
+
+    Returns per step the loss, the gradient's norm over all weights (before clipping) and the size of the step
+    the weights took (the norm of their change): the three numbers that show what clipping does.
+    """
+    import keras
+    import tensorflow as tf
+
+    if steps < 1:
+        raise Chapter12Error(f"steps must be at least 1, got {steps}")
+    x, y = _as_batch(x), np.asarray(y, dtype=np.float32)
+    optimizer = keras.optimizers.SGD(learning_rate, global_clipnorm=global_clipnorm)
+    loss_fn = keras.losses.BinaryCrossentropy()
+    record: dict[str, list[float]] = {"loss": [], "gradient_norm": [], "step_size": []}
+    for _ in range(steps):
+        before = [w.numpy().copy() for w in model.trainable_weights]
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_weights)
+        optimizer.apply(grads, model.trainable_weights)
+        after = [w.numpy() for w in model.trainable_weights]
+        record["loss"].append(float(loss))
+        record["gradient_norm"].append(float(tf.linalg.global_norm(grads)))
+        record["step_size"].append(float(np.sqrt(sum(((a - b) ** 2).sum() for a, b in zip(after, before)))))
+    return record
