@@ -93,7 +93,7 @@ def test_inside_2_maxlen_is_a_parameter_that_sets_the_trained_models_length():
     assert declared["maxlen"]["default"] == "100" and declared["maxlen"]["inferred_type_name"] == "int"
     cells = json.loads((NOTEBOOKS / "inside_the_models.ipynb").read_text())["cells"]
     code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    assert "BookConfig(epochs=epochs or (QUICK_EPOCHS if quick else BookConfig.epochs), maxlen=maxlen)" in code
+    assert "BookConfig(epochs=epochs or default_epochs(quick), maxlen=maxlen)" in code
 
 
 def test_accuracy_2_names_the_last_cell_that_sets_data_before_training():
@@ -165,3 +165,23 @@ def test_sweep_1_and_3_quote_the_committed_runs_of_the_sample_and_of_the_full_da
     full = {m: statistics.stdev(r["test_accuracy"] for r in groups[(m, "tensorflow")]) for m in ("simple_rnn", "lstm")}
     n = len(groups[("simple_rnn", "tensorflow")])
     assert f"{full['simple_rnn']:.3f} and {full['lstm']:.3f} over {n} seeds on the full data" in answer
+
+
+def test_maths_3_a_wider_simple_rnn_keeps_more_of_its_gradient_and_the_lstm_barely_moves():
+    import keras
+
+    from chapter12.teaching.gradients import input_gradient_norms, per_step_factor
+    from chapter12.teaching.toy import random_sequences
+
+    _, answer = exercise_text("rnn_lstm_maths.ipynb")
+    assert "the simple RNN's factor rises towards 1, and the LSTM's barely moves" in answer
+    x = random_sequences(16, 100, 8, seed=0)  # the notebook's defaults: 16 sequences of 100 steps, 8 features
+    factors = {}
+    for kind, cls in (("simple_rnn", keras.layers.SimpleRNN), ("lstm", keras.layers.LSTM)):
+        for units in (32, 128):  # the default gradient_units, and the exercise's
+            keras.utils.set_random_seed(0)
+            factors[kind, units] = per_step_factor(input_gradient_norms(cls(units), x))
+    rise = factors["simple_rnn", 128] - factors["simple_rnn", 32]
+    assert rise > 0.05  # measured: 0.716 -> 0.823
+    assert abs(factors["lstm", 128] - factors["lstm", 32]) < rise / 2  # measured: 0.831 -> 0.834
+

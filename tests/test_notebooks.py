@@ -83,7 +83,10 @@ def test_accuracy_notebook_defaults_are_the_books():
     # epochs: None, which the notebook turns into the book's 5 on the full data and QUICK_EPOCHS on the sample
     assert params["epochs"]["default"] == "None"
     code = "".join(c.source for c in nbformat.read(notebooks_dir() / NOTEBOOKS["accuracy"][0], as_version=4).cells)
-    assert "epochs = QUICK_EPOCHS if quick else BookConfig.epochs" in code
+    assert "epochs = default_epochs(quick)" in code
+    from chapter12.imdb.sample import QUICK_EPOCHS, default_epochs
+
+    assert (default_epochs(True), default_epochs(False)) == (QUICK_EPOCHS, book.epochs)
 
 
 def test_reproduce_quick_writes_everything(quick_run):

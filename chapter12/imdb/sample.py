@@ -28,6 +28,14 @@ QUICK_EPOCHS = 6  # epochs of the accuracy notebook's quick run (the book's 5 on
 QUICK_TIMING_REVIEWS = 4000
 
 
+def default_epochs(quick: bool) -> int:
+    """The epochs of a run that leaves them to chapter12: QUICK_EPOCHS on the bundled sample, the book's 5 on the
+    full data (the accuracy and inside notebooks, the sweep and the padding runs all ask here)."""
+    from chapter12.book import BookConfig
+
+    return QUICK_EPOCHS if quick else BookConfig.epochs
+
+
 def _balanced_draw(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     picks = []
     for label in (0, 1):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chapter12.imdb.sample import QUICK_EPOCHS
+from chapter12.imdb.sample import default_epochs
 from chapter12.errors import Chapter12Error, exit_status, how_stopped
 from chapter12.notebook.progress import clock
 from chapter12.sweep.cell import available_cores, host_of, run_cell, train_command
@@ -62,7 +62,7 @@ def make_grid(options: SweepOptions) -> tuple[Grid, Any]:
 
     book = BookConfig()
     # On the bundled sample the book's simple RNN needs one more epoch to learn (chapter12.imdb.sample).
-    epochs = options.epochs if options.epochs is not None else (QUICK_EPOCHS if options.quick else book.epochs)
+    epochs = options.epochs if options.epochs is not None else default_epochs(options.quick)
     batch_size = options.batch_size if options.batch_size is not None else book.batch_size
     check_positive_int("--epochs", epochs)
     check_positive_int("--batch-size", batch_size)
