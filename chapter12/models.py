@@ -25,6 +25,7 @@ def _build(
     maxlen: int | None,
     compile: bool,
     training: BookConfig = _BOOK,
+    mask_zero: bool = False,
 ):
     import keras
     from keras import layers
@@ -36,7 +37,8 @@ def _build(
     BookConfig(dropout=dropout, recurrent_dropout=recurrent_dropout)  # range checks
     # Layers are created in the book's order: their initial weights come from the seed in
     # creation order, so the same seed gives the same weights as the book's code typed in by hand.
-    embedding = layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim)
+    # mask_zero=True (not the book's) makes the recurrent layer skip the padding index 0 instead of reading it
+    embedding = layers.Embedding(input_dim=vocab_size, output_dim=embedding_dim, mask_zero=bool(mask_zero))
     if kind == "bidirectional_lstm":
         recurrent = layers.Bidirectional(_recurrent_layer("lstm", units, dropout, recurrent_dropout))
     else:
@@ -102,7 +104,9 @@ def build_bidirectional_lstm(
 
 
 def build_model(kind: str, config: BookConfig | None = None, **overrides):
-    """Build the model `kind` ("simple_rnn", "lstm", "gru", "bidirectional_lstm") from a BookConfig."""
+    """Build the model `kind` ("simple_rnn", "lstm", "gru", "bidirectional_lstm") from a BookConfig; overrides
+    replace its settings (vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile) or add
+    mask_zero=True."""
     config = config or _BOOK
     settings = dict(
         vocab_size=config.num_words,

@@ -82,11 +82,21 @@ class Fitted:
     n_val: int
 
 
-def fit(kind: str, data: ImdbData, config: BookConfig, *, seed: int, validate: bool = True, verbose: int = 0) -> Fitted:
+def fit(
+    kind: str,
+    data: ImdbData,
+    config: BookConfig,
+    *,
+    seed: int,
+    validate: bool = True,
+    verbose: int = 0,
+    mask_zero: bool = False,
+) -> Fitted:
     """Seed Keras, build model `kind` from config and train it on data.x_train, timing every epoch.
 
     The last validation_split of the training reviews is cut off, as fit(validation_split=...) cuts it;
     with validate=True it is evaluated after every epoch, with validate=False (timing) it is left out.
+    mask_zero=True (not the book's) builds the embedding so that the recurrent layer skips padding.
     """
     check_model_kind(kind)
     seed = check_seed(seed)
@@ -98,7 +108,7 @@ def fit(kind: str, data: ImdbData, config: BookConfig, *, seed: int, validate: b
             "use more data or another split"
         )
     keras.utils.set_random_seed(seed)
-    model = build_model(kind, config, maxlen=config.maxlen)
+    model = build_model(kind, config, maxlen=config.maxlen, mask_zero=mask_zero)
     timer = EpochTimer()
     validation = (data.x_train[n_train:], data.y_train[n_train:]) if validate else None
     history = model.fit(

@@ -95,7 +95,7 @@ def test_each_rule_gives_its_verdict_and_each_threshold_crossed_changes_it(claim
 
 
 def test_a_missing_number_is_not_measured_never_guessed():
-    evaluations = evaluate_claims([], seeds=None, sweep=None)
+    evaluations = evaluate_claims([], seeds=None, sweep=None, committed={})
     for e in evaluations:
         if e.claim.rules:
             assert e.verdict == NOT_MEASURED, e.claim.id
@@ -185,6 +185,7 @@ def test_bad_arguments_get_one_line(args, words, capsys, tmp_path, monkeypatch):
         (lambda t: t.replace("id: vanishing-gradient-shallow", "id: bidirectional-april", 1), "used twice"),
         (lambda t: t.replace("{below: 1.0e-3}", "{smaller: 1.0e-3}", 1), "must be one of"),
         (lambda t: t.replace("results: maths,", "results: nothing,", 1), "unknown results kind"),
+        (lambda t: t.replace("committed: word2vec,", "committed: glove,", 1), "unknown committed results"),
         (lambda t: t + "\n  - [unclosed\n", "cannot read the claims ledger"),
     ],
 )
@@ -220,7 +221,7 @@ def test_a_quick_run_measures_every_claim_not_marked_full_data_only(quick_run, t
                 progress_bar=False,
             )
     kinds = {"accuracy", "maths", "embeddings", "inside"}
-    evaluations = {e.claim.id: e for e in evaluate_claims([quick_run, more], seeds=None, sweep=None)}
+    evaluations = {e.claim.id: e for e in evaluate_claims([quick_run, more], seeds=None, sweep=None, committed={})}
     checked = []
     for claim in CLAIMS:
         if claim.full_data_only or not claim.rules:

@@ -184,4 +184,3 @@ def test_maths_3_a_wider_simple_rnn_keeps_more_of_its_gradient_and_the_lstm_bare
     rise = factors["simple_rnn", 128] - factors["simple_rnn", 32]
     assert rise > 0.05  # measured: 0.716 -> 0.823
     assert abs(factors["lstm", 128] - factors["lstm", 32]) < rise / 2  # measured: 0.831 -> 0.834
-

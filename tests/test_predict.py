@@ -249,7 +249,7 @@ def test_inside_notebook_reads_the_runs_models(run, tmp_path):
     close = len(gaps) > 1 and max(gaps) - min(gaps) <= 0.02
     verdict = "It grows from shorter" if grows else "The groups lie within 0.02" if close else "It does not grow"
     assert verdict in said  # the sentence follows the run's own numbers
-    # the bridge to the maths notebook: its factors, read from the run folder, and this run's reach, untrained to trained
+    # the bridge to the maths notebook: its factors (read from the run folder) and this run's reach, before and after
     maths = read_results(run / "maths_results.json")["vanishing_gradient"]
     assert f"an untrained LSTM {maths['lstm']['per_step']:.3f}." in said
     before, after = reach["lstm, untrained"]["half"], reach["lstm"]["half"]

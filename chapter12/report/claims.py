@@ -23,11 +23,14 @@ from chapter12.report.distribution import group_stats, runs_by_group
 from chapter12.report.notebooks import NOTEBOOKS, read_results
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import gap_by, ok_rows
+from chapter12.report.word2vec import WORD2VEC_RESULTS, read_word2vec_results
 
 LEDGER = Path(__file__).with_name("claims.yaml")
 SEEDS = SEEDS_RESULTS
 SWEEP_FULL = SWEEP_FULL_DIR / "results.jsonl"
 
+# Committed results files other than the sweeps, read as JSON: name -> path.
+COMMITTED = {"word2vec": WORD2VEC_RESULTS}
 VERDICTS = ("holds", "holds with a condition", "does not hold", "erratum", "not testable here")
 NOT_MEASURED = "not measured"
 OPERATORS = {
@@ -39,7 +42,7 @@ OPERATORS = {
     "equals": ("=", lambda x, v: x == v),
 }
 _NUMERIC = {"below", "above", "at_most", "at_least", "between"}
-_SPEC_KINDS = ("results", "seeds", "run_accuracy", "timing", "sweep_lead", "difference", "ratio")
+_SPEC_KINDS = ("results", "committed", "seeds", "run_accuracy", "timing", "sweep_lead", "difference", "ratio")
 _FIELDS = ("id", "section", "claim", "values", "rules", "otherwise", "say", "measured", "figure")
 
 
@@ -137,6 +140,9 @@ def _check_spec(spec: Any, where: str) -> None:
     kind = kinds[0]
     if kind == "results" and spec["results"] not in NOTEBOOKS:
         raise Chapter12Error(f"{where}: unknown results kind {spec['results']!r}; choose from {', '.join(NOTEBOOKS)}")
+    if kind == "committed" and spec["committed"] not in COMMITTED:
+        known = ", ".join(COMMITTED)
+        raise Chapter12Error(f"{where}: unknown committed results {spec['committed']!r}; choose from {known}")
     if kind in ("difference", "ratio"):
         if not isinstance(spec[kind], list) or len(spec[kind]) != 2:
             raise Chapter12Error(f"{where}: {kind} takes a list of two values")
@@ -152,13 +158,18 @@ class Sources:
     results over seeds and over maxlen. Each file is read once."""
 
     def __init__(
-        self, run_dirs: "list[str | os.PathLike]" = (), seeds: Path | None = SEEDS, sweep: Path | None = SWEEP_FULL
+        self,
+        run_dirs: "list[str | os.PathLike]" = (),
+        seeds: Path | None = SEEDS,
+        sweep: Path | None = SWEEP_FULL,
+        committed: dict[str, Path] | None = None,
     ):
         self.run_dirs = [Path(d) for d in run_dirs]
         for d in self.run_dirs:
             if not d.is_dir():
                 raise Chapter12Error(f"{d} is not a folder; pass a run folder of `python -m chapter12 reproduce`")
         self.seeds, self.sweep = seeds, sweep
+        self.committed_files = dict(COMMITTED if committed is None else committed)
         self._cache: dict[Any, Any] = {}
 
     def _once(self, key, compute):
@@ -175,6 +186,13 @@ class Sources:
             return None
 
         return self._once(("results", kind), find)
+
+    def committed(self, name: str) -> dict | None:
+        def read():
+            path = self.committed_files.get(name)
+            return read_word2vec_results(path) if path is not None and Path(path).is_file() else None
+
+        return self._once(("committed", name), read)
 
     def seed_stats(self, model: str, backend: str = "tensorflow") -> dict | None:
         def compute():
@@ -203,8 +221,8 @@ def value_of(spec: dict, sources: Sources) -> Any:
         if "ratio" in spec:
             return a / b if b else None
         return abs(a - b) if spec.get("abs") else a - b
-    if "results" in spec:
-        node: Any = sources.results(spec["results"])
+    if "results" in spec or "committed" in spec:
+        node: Any = sources.results(spec["results"]) if "results" in spec else sources.committed(spec["committed"])
         for key in spec.get("path", []):
             if isinstance(node, dict) and str(key) in node:
                 node = node[str(key)]

@@ -23,6 +23,14 @@ from chapter12.files import write_text
 from chapter12.paths import CHECKOUT, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
+from chapter12.report.padding import PADDING_RUNS, padding_sentences, padding_table, read_padding_runs
+from chapter12.report.word2vec import (
+    WORD2VEC_RESULTS,
+    chapter_words_sentence,
+    frozen_sentence,
+    neighbours_table,
+    read_word2vec_results,
+)
 from chapter12.report.distribution import STALL_MARGIN, backend_comparison, group_stats, runs_by_group, stalled
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import gap_by, ok_rows
@@ -148,6 +156,30 @@ def backends_table(seeds_file: Path = SEEDS) -> str:
     return "\n".join(lines + [""] + backend_comparison(groups)) + "\n"
 
 
+def padding_block(runs_file: Path = PADDING_RUNS) -> str:
+    """Both models with zeros in front or behind, masked or not: the table and its sentences."""
+    rows = read_padding_runs(runs_file)
+    data = sorted({r["data"] for r in rows}, key=lambda d: d != "sample")
+    return padding_table(rows) + "\n" + "\n\n".join(padding_sentences(rows, d) for d in data) + "\n"
+
+
+def word2vec_block(results_file: Path = WORD2VEC_RESULTS) -> str:
+    """word2vec on the reviews: neighbours, the chapter's example, frozen against learned embedding."""
+    results = read_word2vec_results(results_file)
+    cosines = "; ".join(
+        f"{pair.replace('/', ' and ')} {results['models']['skip-gram']['cosines'][pair]:.2f} (skip-gram), "
+        f"{results['models']['cbow']['cosines'][pair]:.2f} (CBOW)"
+        for pair in results["models"]["skip-gram"]["cosines"]
+    )
+    table = neighbours_table(results, ["good", "bad", "boring"]).rstrip("\n")
+    return (
+        "\n".join(
+            [table, "", f"Cosines: {cosines}.", "", chapter_words_sentence(results), "", frozen_sentence(results)]
+        )
+        + "\n"
+    )
+
+
 def blocks() -> dict[str, str]:
     """Every generated block of the README and of docs/results.md, by name."""
     return {
@@ -155,6 +187,8 @@ def blocks() -> dict[str, str]:
         "lead-by-length": lead_table(),
         "claims": claims_table(),
         "backends": backends_table(),
+        "padding": padding_block(),
+        "word2vec": word2vec_block(),
     }
 
 
