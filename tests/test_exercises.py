@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = ROOT / "notebooks"
 
 
 def exercise_text(notebook: str) -> tuple[str, str]:
@@ -184,3 +185,23 @@ def test_maths_3_a_wider_simple_rnn_keeps_more_of_its_gradient_and_the_lstm_bare
     rise = factors["simple_rnn", 128] - factors["simple_rnn", 32]
     assert rise > 0.05  # measured: 0.716 -> 0.823
     assert abs(factors["lstm", 128] - factors["lstm", 32]) < rise / 2  # measured: 0.831 -> 0.834
+
+
+@pytest.mark.skipif(not (ROOT / "reference" / "models").is_dir(), reason="no committed reference models")
+def test_inside_1_on_the_reference_models_both_end_positive_the_simple_rnn_more_so():
+    import keras
+
+    from chapter12.predict import encode, read_encoding
+    from chapter12.teaching.inside import word_by_word
+
+    exercise, answer = exercise_text("inside_the_models.ipynb")
+    text = re.search(r'`text = "([^"]+)"`', exercise).group(1)
+    assert "the simple RNN more confidently" in answer and "its last value is lower" in answer
+    encoding, word_index = read_encoding(ROOT / "reference" / "models")
+    indices = np.array(encode(text, encoding, word_index).indices)
+    curves = {}
+    for kind in ("simple_rnn", "lstm"):
+        model = keras.saving.load_model(ROOT / "reference" / "models" / f"{kind}-seed0.keras", compile=False)
+        curves[kind] = word_by_word(model, indices)
+    assert curves["simple_rnn"][-1] > curves["lstm"][-1] > 0.5  # both follow the ending, the simple RNN more
+    assert curves["lstm"].min() < curves["simple_rnn"].min()  # the LSTM fell lower during the negative start
