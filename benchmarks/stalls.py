@@ -73,7 +73,7 @@ def probe_run(seed: int, data, lengths_test, probe: bool = True) -> dict:
     from chapter12.book import BookConfig
     from chapter12.models import build_model
     from chapter12.teaching.inside import embedding_gradient_norms, mean_by_steps_back, steps_holding
-    from chapter12.train import evaluate, validation_split_sizes
+    from chapter12.train import evaluate, fit_model, validation_split_sizes
 
     config = BookConfig()
     n_train, n_val = validation_split_sizes(len(data.x_train), config.validation_split)
@@ -127,15 +127,7 @@ def probe_run(seed: int, data, lengths_test, probe: bool = True) -> dict:
             record["grads"].append({"epoch": epoch + 1, **grad_norms()})
 
     t0 = time.perf_counter()
-    history = model.fit(
-        data.x_train[:n_train],
-        data.y_train[:n_train],
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(data.x_train[n_train:], data.y_train[n_train:]),
-        callbacks=[Probe()],
-        verbose=0,
-    )
+    history = fit_model(model, data, config, callbacks=[Probe()]).history
     test_loss, test_accuracy = evaluate(model, data)
     predicted = (model.predict(data.x_test, batch_size=1024, verbose=0).ravel() >= 0.5).astype(int)
     correct = predicted == data.y_test
@@ -152,7 +144,7 @@ def probe_run(seed: int, data, lengths_test, probe: bool = True) -> dict:
         "test_loss": float(test_loss),
         "sweep_test_accuracy": None if data.source.kind == "sample" else sweep_accuracy(seed),
         "data": data.source.describe(),
-        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "history": history,
         "spectral_radius": record["radius"],
         "gradients": record["grads"],
         "accuracy_by_length": by_length,

@@ -49,7 +49,7 @@ def measure(args) -> dict:
     from chapter12.imdb.words import keras_word_index, keras_words
     from chapter12.teaching.embeddings import build_embedding_matrix, cosine_similarity
     from chapter12.models import build_model
-    from chapter12.train import evaluate, fit, validation_split_sizes
+    from chapter12.train import evaluate, fit, fit_model
 
     reviews = read_reviews(Path(args.data))["train"]
     sentences = [[w.decode("utf-8", errors="replace") for w in keras_words(text)] for _, text in reviews]
@@ -101,15 +101,7 @@ def measure(args) -> dict:
     frozen.layers[0].set_weights([matrix.astype(np.float32)])
     frozen.layers[0].trainable = False
     frozen.compile(loss=config.loss, optimizer=config.optimizer, metrics=list(config.metrics))
-    n_train, _ = validation_split_sizes(len(data.x_train), config.validation_split)
-    history = frozen.fit(
-        data.x_train[:n_train],
-        data.y_train[:n_train],
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(data.x_train[n_train:], data.y_train[n_train:]),
-        verbose=0,
-    )
+    frozen_fit = fit_model(frozen, data, config)
     frozen_loss, frozen_accuracy = evaluate(frozen, data)
     out["frozen_vs_learned"] = {
         "seed": args.seed,
@@ -123,7 +115,7 @@ def measure(args) -> dict:
         "frozen_skip_gram": {
             "test_accuracy": frozen_accuracy,
             "test_loss": frozen_loss,
-            "val_accuracy": [float(v) for v in history.history["val_accuracy"]],
+            "val_accuracy": frozen_fit.history["val_accuracy"],
         },
         "backend": keras.backend.backend(),
     }

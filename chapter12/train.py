@@ -82,6 +82,16 @@ class Fitted:
     n_val: int
 
 
+def _split(data: ImdbData, config: BookConfig) -> tuple[int, int]:
+    n_train, n_val = validation_split_sizes(len(data.x_train), config.validation_split)
+    if n_train < 1 or n_val < 1:
+        raise Chapter12Error(
+            f"validation_split={config.validation_split} leaves {n_train} training and {n_val} validation reviews; "
+            "use more data or another split"
+        )
+    return n_train, n_val
+
+
 def fit(
     kind: str,
     data: ImdbData,
@@ -101,14 +111,20 @@ def fit(
     check_model_kind(kind)
     seed = check_seed(seed)
     check_verbose(verbose)
-    n_train, n_val = validation_split_sizes(len(data.x_train), config.validation_split)
-    if n_train < 1 or n_val < 1:
-        raise Chapter12Error(
-            f"validation_split={config.validation_split} leaves {n_train} training and {n_val} validation reviews; "
-            "use more data or another split"
-        )
+    _split(data, config)  # checked before the model is built
     keras.utils.set_random_seed(seed)
     model = build_model(kind, config, maxlen=config.maxlen, mask_zero=mask_zero)
+    return fit_model(model, data, config, validate=validate, verbose=verbose)
+
+
+def fit_model(
+    model, data: ImdbData, config: BookConfig, *, validate: bool = True, verbose: int = 0, callbacks=()
+) -> Fitted:
+    """Train a built and compiled model as `fit` trains the book's: the last validation_split of the training
+    reviews held out (and evaluated after every epoch when validate=True), every epoch timed; callbacks are
+    added to the timer. For models `fit` does not build (a frozen embedding, probes during training)."""
+    check_verbose(verbose)
+    n_train, n_val = _split(data, config)
     timer = EpochTimer()
     validation = (data.x_train[n_train:], data.y_train[n_train:]) if validate else None
     history = model.fit(
@@ -117,7 +133,7 @@ def fit(
         batch_size=config.batch_size,
         epochs=config.epochs,
         validation_data=validation,
-        callbacks=[timer],
+        callbacks=[timer, *callbacks],
         verbose=verbose,
     )
     return Fitted(

@@ -238,3 +238,23 @@ def test_prepare_data_uses_config_maxlen_and_source(tiny_npz):
     assert data.x_train.shape == (30, 12) and data.x_test.shape == (20, 12)
     assert data.x_train.max() < 20
     assert data.source == NpzFile(tiny_npz)
+
+
+def test_fit_model_trains_a_model_it_did_not_build_as_fit_does(result_seed0):
+    # A model built outside (as the frozen-embedding and probed runs build theirs), seeded as fit seeds: the
+    # same curves as fit's run, and every callback called.
+    from chapter12.models import build_model
+    from chapter12.train import fit_model
+
+    class Count(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            Count.epochs += 1
+
+    keras.utils.set_random_seed(0)
+    model = build_model("simple_rnn", TINY, maxlen=TINY.maxlen)
+    fitted = fit_model(model, make_data(), TINY, callbacks=[Count()])
+    assert fitted.history == result_seed0.history and Count.epochs == TINY.epochs
+    assert (fitted.n_train, fitted.n_val) == (result_seed0.n_train, result_seed0.n_val)
+    assert len(fitted.epoch_seconds) == TINY.epochs and fitted.model is model
