@@ -157,6 +157,8 @@ def test_docs_claims_page_is_what_the_command_gives(monkeypatch, capsys):
 
 def test_check_fails_on_a_stale_page_and_write_makes_it_current(tmp_path, capsys):
     page = tmp_path / "claims.md"
+    assert main(["claims", "--check", str(page)]) == 1
+    assert "does not exist; make it with --write" in capsys.readouterr().out
     page.write_text("old\n")
     assert main(["claims", "--check", str(page)]) == 1
     assert "out of date" in capsys.readouterr().out

@@ -405,7 +405,10 @@ def _run(args) -> int:
             write_text(args.write, page)
             print(f"wrote {args.write}")
             return 0
-        if not args.check.is_file() or args.check.read_text(encoding="utf-8") != page:
+        if not args.check.is_file():
+            print(f"{args.check} does not exist; make it with --write {args.check}")
+            return 1
+        if args.check.read_text(encoding="utf-8") != page:
             print(f"{args.check} is out of date; rerun with --write {args.check}")
             return 1
         print(f"{args.check} is current")
