@@ -103,15 +103,20 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--report", action="store_true", help="print the summary table of --out and stop")
     args = p.parse_args(argv)
-    if args.report:
-        from chapter12.report.padding import padding_table, read_padding_runs
+    from chapter12.errors import Chapter12Error
 
-        print(padding_table(read_padding_runs(args.out)), end="")
-        return 0
-    if not args.data:
-        p.error("--data is required (sample, or the path of the Stanford archive)")
-    args.masks = [m == "yes" for m in args.masks]
-    measure(args)
+    try:
+        if args.report:
+            from chapter12.report.padding import padding_table, read_padding_runs
+
+            print(padding_table(read_padding_runs(args.out)), end="")
+            return 0
+        if not args.data:
+            p.error("--data is required (sample, or the path of the Stanford archive)")
+        args.masks = [m == "yes" for m in args.masks]
+        measure(args)
+    except (Chapter12Error, OSError) as e:
+        p.error(str(e))
     return 0
 
 

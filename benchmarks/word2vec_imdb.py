@@ -106,7 +106,7 @@ def measure(args) -> dict:
     out["frozen_vs_learned"] = {
         "seed": args.seed,
         "rows_with_a_vector": int(found),
-        "word_rows": config.num_words - 3,
+        "word_rows": config.num_words - 4,  # indices 4 .. num_words - 1 (0-2 reserved, 3 unused)
         "learned": {
             "test_accuracy": learned_accuracy,
             "test_loss": learned_loss,
@@ -134,8 +134,13 @@ def main(argv=None) -> int:
         import gensim  # noqa: F401
     except ImportError:
         p.error("needs gensim: pip install 'gensim>=4.3,<5'")
-    results = measure(args)
+    from chapter12.errors import Chapter12Error
     from chapter12.files import write_json
+
+    try:
+        results = measure(args)
+    except (Chapter12Error, OSError) as e:
+        p.error(str(e))
 
     write_json(args.out, results)
     print(f"wrote {args.out}")

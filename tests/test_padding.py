@@ -81,3 +81,28 @@ def test_the_committed_runs_cover_every_setting_on_the_sample():
     rows = read_padding_runs()
     covered = {(r["model"], r["padding"], r["mask_zero"]) for r in rows if r["data"] == "sample"}
     assert covered == {(m, p, z) for m in ("simple_rnn", "lstm") for p in ("pre", "post") for z in (False, True)}
+
+
+def test_ties_and_a_missing_setting_are_said_as_they_are():
+    values = {
+        ("simple_rnn", "pre", False): [0.70],
+        ("simple_rnn", "post", False): [0.60],
+        ("simple_rnn", "post", True): [0.69],
+        ("lstm", "pre", False): [0.80],
+        ("lstm", "post", False): [0.70],
+        ("lstm", "post", True): [0.79],
+    }
+    said = padding_sentences(_rows(values), "sample")
+    assert "changed both models by the same 10.0 points" in said and "more than" not in said
+    values[("lstm", "post", False)] = [0.80]  # no change at all: +0.0, never -0.0
+    assert "(+0.0 points)" in padding_sentences(_rows(values), "sample")
+    del values[("lstm", "post", True)]  # the LSTM lacks a masked run: it is neither described nor compared
+    said = padding_sentences(_rows(values), "sample")
+    assert "LSTM" not in said and "simple RNN" in said
+
+
+def test_a_line_that_is_not_a_run_is_named(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    path.write_text("[1, 2]\n")
+    with pytest.raises(Chapter12Error, match="line 1: not a run"):
+        read_padding_runs(path)

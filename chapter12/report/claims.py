@@ -29,6 +29,14 @@ LEDGER = Path(__file__).with_name("claims.yaml")
 SEEDS = SEEDS_RESULTS
 SWEEP_FULL = SWEEP_FULL_DIR / "results.jsonl"
 
+SEED_STATS = {"mean", "sd", "n", "min", "max", "book", "book_percentile", "book_p", "book_typical"}
+TIMING_STATS = {
+    "ratio_median",
+    "ratio_min",
+    "ratio_max",
+    "simple_rnn_median_epoch_seconds",
+    "lstm_median_epoch_seconds",
+}
 # Committed results files other than the sweeps, read as JSON: name -> path.
 COMMITTED = {"word2vec": WORD2VEC_RESULTS}
 VERDICTS = ("holds", "holds with a condition", "does not hold", "erratum", "not testable here")
@@ -84,8 +92,14 @@ def load_ledger(path: "str | os.PathLike" = LEDGER) -> list[Claim]:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+    except OSError as e:
         raise Chapter12Error(f"cannot read the claims ledger {path} ({e})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise Chapter12Error(
+            f"cannot read the claims ledger {path}: {getattr(e, 'problem', None) or 'not YAML'}{where}"
+        ) from None
     entries = data.get("claims") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise Chapter12Error(f"{path} has no list of claims under 'claims:'")
@@ -116,7 +130,9 @@ def _check_claim(claim: Claim, where: str) -> None:
         raise Chapter12Error(f"{where}: values must be a mapping and rules a list")
     for name, spec in claim.values.items():
         _check_spec(spec, f"{where}, value {name!r}")
-    verdicts = [r.get("verdict") for r in claim.rules if isinstance(r, dict)] + [claim.otherwise]
+    if not all(isinstance(r, dict) for r in claim.rules):
+        raise Chapter12Error(f"{where}: each rule must be a mapping with 'if' and 'verdict'")
+    verdicts = [r.get("verdict") for r in claim.rules] + [claim.otherwise]
     bad = [v for v in verdicts if v not in VERDICTS + (NOT_MEASURED,)]
     if bad or len(verdicts) != len(claim.rules) + 1:
         raise Chapter12Error(f"{where}: unknown verdicts {bad}; use one of {', '.join(VERDICTS)}")
@@ -143,6 +159,11 @@ def _check_spec(spec: Any, where: str) -> None:
     if kind == "committed" and spec["committed"] not in COMMITTED:
         known = ", ".join(COMMITTED)
         raise Chapter12Error(f"{where}: unknown committed results {spec['committed']!r}; choose from {known}")
+    allowed = {"seeds": SEED_STATS, "sweep_lead": {"lead", "maxlen"}, "timing": TIMING_STATS}.get(kind)
+    if allowed is not None and spec.get("stat") not in allowed:
+        raise Chapter12Error(f"{where}: stat must be one of {', '.join(sorted(allowed))}, got {spec.get('stat')!r}")
+    if kind == "sweep_lead" and spec["sweep_lead"] not in ("shortest", "longest"):
+        raise Chapter12Error(f"{where}: sweep_lead must be shortest or longest, got {spec['sweep_lead']!r}")
     if kind in ("difference", "ratio"):
         if not isinstance(spec[kind], list) or len(spec[kind]) != 2:
             raise Chapter12Error(f"{where}: {kind} takes a list of two values")

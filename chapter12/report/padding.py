@@ -40,6 +40,8 @@ def read_padding_runs(path: "str | os.PathLike" = PADDING_RUNS) -> list[dict]:
             row = json.loads(line)
         except ValueError:
             raise Chapter12Error(f"{path}, line {n}: not JSON; delete the line and rerun to measure it again") from None
+        if not isinstance(row, dict):
+            raise Chapter12Error(f"{path}, line {n}: not a run (a JSON object); delete the line and rerun")
         bad = [k for k, kind in _FIELDS.items() if not isinstance(row.get(k), (int, float) if kind is float else kind)]
         if bad:
             raise Chapter12Error(f"{path}, line {n}: missing or wrong {', '.join(bad)}")
@@ -77,37 +79,34 @@ def padding_table(rows: list[dict]) -> str:
 def padding_sentences(rows: list[dict], data: str) -> str:
     """What moving the zeros behind the review, and masking them, did to each model, from the runs."""
     m = means(rows, data)
-    parts = []
+    parts, losses = [], {}
     for model in ("simple_rnn", "lstm"):
         book = m.get((model, "pre", False))
         post = m.get((model, "post", False))
         masked = m.get((model, "post", True))
         if not (book and post and masked):
             continue
+        losses[model] = round(100 * (book[0] - post[0]), 1)  # points lost by moving the zeros behind, unmasked
         parts.append(
             f"for the {MODEL_NAMES.get(model, model)}, zeros behind the review give {post[0]:.3f} against "
-            f"{book[0]:.3f} with the book's zeros in front ({100 * (post[0] - book[0]):+.1f} points), and "
+            f"{book[0]:.3f} with the book's zeros in front ({0 - losses[model]:+.1f} points), and "
             f"{masked[0]:.3f} when they are masked"
         )
     if not parts:
         return f"The {data} runs do not cover both paddings with and without a mask yet."
-    losses = {
-        model: m[(model, "pre", False)][0] - m[(model, "post", False)][0]
-        for model in ("simple_rnn", "lstm")
-        if (model, "pre", False) in m and (model, "post", False) in m
-    }
     sentence = f"On the {data} data, " + "; ".join(parts) + "."
     if len(losses) == 2:
-        worse = max(losses, key=losses.get)
-        other = min(losses, key=losses.get)
-        if losses[other] > 0:
+        (worse, most), (other, least) = sorted(losses.items(), key=lambda kv: -kv[1])
+        if most == least:
+            sentence += f" Unmasked zeros behind the review changed both models by the same {most:.1f} points."
+        elif least > 0:
             sentence += (
                 f" Unmasked zeros behind the review cost the {MODEL_NAMES[worse]} more than the {MODEL_NAMES[other]} "
-                f"({100 * losses[worse]:.1f} against {100 * losses[other]:.1f} points)."
+                f"({most:.1f} against {least:.1f} points)."
             )
-        elif losses[worse] > 0:
+        elif most > 0:
             sentence += (
-                f" Unmasked zeros behind the review cost the {MODEL_NAMES[worse]} {100 * losses[worse]:.1f} points and "
+                f" Unmasked zeros behind the review cost the {MODEL_NAMES[worse]} {most:.1f} points and "
                 f"did not hurt the {MODEL_NAMES[other]}."
             )
         else:

@@ -60,13 +60,13 @@ def antonym_sentence(results: dict, own_cosines: dict[str, float]) -> str:
         f"{results['models']['cbow']['cosines'][pair]:.2f} in CBOW, {own_cosines[pair]:.2f} here"
         for pair in pairs
     ]
-    closer = sum(results["models"]["skip-gram"]["cosines"][p] > own_cosines[p] for p in pairs)
+    closer = sum(all(results["models"][a]["cosines"][p] > own_cosines[p] for a in ARCHITECTURES) for p in pairs)
     verdict = (
-        "every pair sits closer in the context vectors than in the vectors learned from the labels"
+        "every pair sits closer in both kinds of context vectors than in the vectors learned from the labels"
         if closer == len(pairs)
-        else "no pair sits closer in the context vectors than here"
+        else "no pair sits closer in both kinds of context vectors than here"
         if closer == 0
-        else f"{closer} of the {len(pairs)} pairs sit closer in the context vectors than here"
+        else f"{closer} of the {len(pairs)} pairs sit closer in both kinds of context vectors than here"
     )
     return "Cosine of opposite words (" + "; ".join(parts) + f"): {verdict}."
 
