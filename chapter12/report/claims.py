@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chapter12.checks import is_number
 from chapter12.errors import Chapter12Error
 from chapter12.paths import SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
@@ -276,7 +277,7 @@ def value_of(spec: dict, sources: Sources) -> Any:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    return is_number(x) and math.isfinite(x)
 
 
 # ----------------------------------------------------------------------------- verdicts

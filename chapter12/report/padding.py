@@ -49,6 +49,11 @@ def read_padding_runs(path: "str | os.PathLike" = PADDING_RUNS) -> list[dict]:
     return rows
 
 
+def data_sets(rows: list[dict]) -> list[str]:
+    """The data sets the runs cover, the sample first."""
+    return sorted({r["data"] for r in rows}, key=lambda d: d != "sample")
+
+
 def means(rows: list[dict], data: str) -> dict[tuple[str, str, bool], tuple[float, int]]:
     """(model, padding, mask_zero) -> (mean test accuracy over the seeds, number of seeds), for one data set."""
     groups: dict[tuple[str, str, bool], list[float]] = {}
@@ -61,7 +66,7 @@ def means(rows: list[dict], data: str) -> dict[tuple[str, str, bool], tuple[floa
 def padding_table(rows: list[dict]) -> str:
     """One Markdown table per data set: models as rows, the four settings as columns."""
     out = []
-    for data in sorted({r["data"] for r in rows}, key=lambda d: d != "sample"):
+    for data in data_sets(rows):
         m = means(rows, data)
         lines = [
             f"**{data}** (test accuracy, mean over seeds; seeds per cell in brackets)",

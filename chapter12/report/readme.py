@@ -23,7 +23,7 @@ from chapter12.files import write_text
 from chapter12.paths import CHECKOUT, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
-from chapter12.report.padding import PADDING_RUNS, padding_sentences, padding_table, read_padding_runs
+from chapter12.report.padding import PADDING_RUNS, data_sets, padding_sentences, padding_table, read_padding_runs
 from chapter12.report.word2vec import (
     WORD2VEC_RESULTS,
     chapter_words_sentence,
@@ -159,8 +159,7 @@ def backends_table(seeds_file: Path = SEEDS) -> str:
 def padding_block(runs_file: Path = PADDING_RUNS) -> str:
     """Both models with zeros in front or behind, masked or not: the table and its sentences."""
     rows = read_padding_runs(runs_file)
-    data = sorted({r["data"] for r in rows}, key=lambda d: d != "sample")
-    return padding_table(rows) + "\n" + "\n\n".join(padding_sentences(rows, d) for d in data) + "\n"
+    return padding_table(rows) + "\n" + "\n\n".join(padding_sentences(rows, d) for d in data_sets(rows)) + "\n"
 
 
 def word2vec_block(results_file: Path = WORD2VEC_RESULTS) -> str:
