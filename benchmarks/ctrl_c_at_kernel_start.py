@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-MARK = "executing sentiment_accuracy.ipynb"
+MARK = "executing 03_sentiment_accuracy.ipynb"
 
 
 def one_run(folder: str, delay: float, wait: float) -> tuple[str, float | None, str]:

@@ -229,7 +229,7 @@ def test_the_committed_seeds_hold_20_tensorflow_runs_of_each_model_at_the_books_
 
 
 def test_the_accuracy_notebook_states_the_stall_rule_the_code_applies():
-    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "sentiment_accuracy.ipynb").read_text())
+    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "03_sentiment_accuracy.ipynb").read_text())
     text = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
     assert f"more than {STALL_MARGIN} below the median" in text
 

@@ -27,7 +27,7 @@ def test_maths_1_a_large_forget_bias_in_the_lstms_own_parameters_keeps_the_gate_
 
     from chapter12.teaching.scratch import lstm_forward, params_from_keras, to_book_layout
 
-    exercise, answer = exercise_text("rnn_lstm_maths.ipynb")
+    exercise, answer = exercise_text("01_rnn_lstm_maths.ipynb")
     assert 'lstm_params["b_f"] = lstm_params["b_f"] + 30.0' in exercise
     layer = keras.layers.LSTM(8, return_sequences=True)
     x = np.random.default_rng(0).normal(size=(4, 12, 3)).astype("float32")
@@ -47,7 +47,7 @@ def test_inside_1_word_by_word_reads_an_encoded_review_as_the_exercise_writes_it
     from chapter12.predict import Encoding, encode
     from chapter12.teaching.inside import word_by_word
 
-    exercise, _ = exercise_text("inside_the_models.ipynb")
+    exercise, _ = exercise_text("04_inside_the_models.ipynb")
     assert "np.array(encode(text, encoding, word_index).indices)" in exercise
     source = resolve_source("sample", "keras")
     word_index = get_word_index(source)
@@ -65,7 +65,7 @@ def test_inside_1_word_by_word_reads_an_encoded_review_as_the_exercise_writes_it
 def test_embeddings_4_a_built_layer_counts_its_trainable_tables(trainable, expected):
     import keras
 
-    exercise, answer = exercise_text("word_embeddings.ipynb")
+    exercise, answer = exercise_text("02_word_embeddings.ipynb")
     assert "layer.build()" in exercise
     assert "`trainable=True` has 1 trainable weight tensor" in answer and "the frozen one 0" in answer
     layer = keras.layers.Embedding(2500, 128, trainable=trainable)
@@ -76,31 +76,31 @@ def test_embeddings_4_a_built_layer_counts_its_trainable_tables(trainable, expec
 def test_accuracy_4_and_the_timing_prose_state_what_recurrent_dropout_does_to_kerass_lstm():
     import keras
 
-    _, answer = exercise_text("sentiment_accuracy.ipynb")
+    _, answer = exercise_text("03_sentiment_accuracy.ipynb")
     assert "two\n   matrix products per step instead of eight" in answer
     # what the answer and the timing notebook say, read off the installed Keras
     assert keras.layers.LSTM(4, recurrent_dropout=0.2).cell.implementation == 1  # one product per gate
     assert keras.layers.LSTM(4, recurrent_dropout=0.0).cell.implementation == 2  # the gates packed
-    timing = "".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / "timing.ipynb").read_text())["cells"])
+    timing = "".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / "05_timing.ipynb").read_text())["cells"])
     assert "sets `implementation = 1`" in timing and "keeps `implementation = 2`" in timing
 
 
 def test_inside_2_maxlen_is_a_parameter_that_sets_the_trained_models_length():
     import papermill
 
-    exercise, _ = exercise_text("inside_the_models.ipynb")
+    exercise, _ = exercise_text("04_inside_the_models.ipynb")
     assert "set `maxlen = 200` and `run_dir = None` in the\n   parameters cell" in exercise
-    declared = papermill.inspect_notebook(str(NOTEBOOKS / "inside_the_models.ipynb"))
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / "04_inside_the_models.ipynb"))
     assert declared["maxlen"]["default"] == "100" and declared["maxlen"]["inferred_type_name"] == "int"
-    cells = json.loads((NOTEBOOKS / "inside_the_models.ipynb").read_text())["cells"]
+    cells = json.loads((NOTEBOOKS / "04_inside_the_models.ipynb").read_text())["cells"]
     code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "BookConfig(epochs=epochs or default_epochs(quick), maxlen=maxlen)" in code
 
 
 def test_accuracy_2_names_the_last_cell_that_sets_data_before_training():
-    exercise, _ = exercise_text("sentiment_accuracy.ipynb")
+    exercise, _ = exercise_text("03_sentiment_accuracy.ipynb")
     assert "right after the one that runs `data = pad_data(loaded, config, source)`" in exercise
-    cells = json.loads((NOTEBOOKS / "sentiment_accuracy.ipynb").read_text())["cells"]
+    cells = json.loads((NOTEBOOKS / "03_sentiment_accuracy.ipynb").read_text())["cells"]
     sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     named = next(i for i, s in enumerate(sources) if "data = pad_data(loaded, config, source)" in s)
     trains = next(i for i, s in enumerate(sources) if "train_and_evaluate(" in s)  # the training cell
@@ -117,13 +117,13 @@ def test_the_maths_notebook_says_truly_that_its_name_task_needs_no_memory():
         for word, label in zip(sentence.split(), labels):
             label_of.setdefault(word, set()).add(label)
     assert all(len(labels) == 1 for labels in label_of.values())  # a word's label never depends on its context
-    cells = json.loads((NOTEBOOKS / "rnn_lstm_maths.ipynb").read_text())["cells"]
+    cells = json.loads((NOTEBOOKS / "01_rnn_lstm_maths.ipynb").read_text())["cells"]
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "with no recurrence at all, could solve it" in text
 
 
 def test_maths_4_a_closed_forget_gate_underflows_float32_as_the_answer_says():
-    _, answer = exercise_text("rnn_lstm_maths.ipynb")
+    _, answer = exercise_text("01_rnn_lstm_maths.ipynb")
     assert "factor per step 0.000" in answer and "smallest number float32 can hold (about 1e-45)" in answer
     # sigma(-3) ~ 0.047 per step: a unit gradient passes below float32's smallest subnormal within 40 steps
     factor = 1 / (1 + np.exp(3.0))
@@ -142,7 +142,7 @@ def test_sweep_1_and_3_quote_the_committed_runs_of_the_sample_and_of_the_full_da
     from chapter12.report.distribution import committed_seeds, runs_by_group
     from chapter12.report.records import read_sweep
 
-    _, answer = exercise_text("sweep.ipynb")
+    _, answer = exercise_text("06_sweep.ipynb")
     answer = " ".join(answer.split())
     rows = [json.loads(line) for line in (NOTEBOOKS.parent / "benchmarks/results/quick_setting/runs.jsonl").open()]
     at_six = {
@@ -174,7 +174,7 @@ def test_maths_3_a_wider_simple_rnn_keeps_more_of_its_gradient_and_the_lstm_bare
     from chapter12.teaching.gradients import input_gradient_norms, per_step_factor
     from chapter12.teaching.toy import random_sequences
 
-    _, answer = exercise_text("rnn_lstm_maths.ipynb")
+    _, answer = exercise_text("01_rnn_lstm_maths.ipynb")
     assert "the simple RNN's factor rises towards 1, and the LSTM's barely moves" in answer
     x = random_sequences(16, 100, 8, seed=0)  # the notebook's defaults: 16 sequences of 100 steps, 8 features
     factors = {}
@@ -194,7 +194,7 @@ def test_inside_1_on_the_reference_models_both_end_positive_the_simple_rnn_more_
     from chapter12.predict import encode, read_encoding
     from chapter12.teaching.inside import word_by_word
 
-    exercise, answer = exercise_text("inside_the_models.ipynb")
+    exercise, answer = exercise_text("04_inside_the_models.ipynb")
     text = re.search(r'`text = "([^"]+)"`', exercise).group(1)
     assert "the simple RNN more confidently" in answer and "its last value is lower" in answer
     encoding, word_index = read_encoding(ROOT / "reference" / "models")

@@ -262,7 +262,7 @@ def test_papermill_parameter_of_the_wrong_type(tmp_path):
 
     with current_interpreter_kernel() as kernel, pytest.raises(papermill.PapermillExecutionError) as info:
         papermill.execute_notebook(
-            str(notebooks_dir() / "sentiment_accuracy.ipynb"),
+            str(notebooks_dir() / "03_sentiment_accuracy.ipynb"),
             str(tmp_path / "nb.ipynb"),
             parameters={"quick": True, "epochs": "5"},
             kernel_name=kernel,

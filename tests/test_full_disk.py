@@ -87,7 +87,7 @@ def test_reproduce_over_an_earlier_run_on_a_full_disk(earlier_run):
         cwd=earlier_run,
     )
     line = one_error_line(result)
-    assert "could not write rnn_lstm_maths.ipynb" in line and "Nothing was changed" in line
+    assert "could not write 01_rnn_lstm_maths.ipynb" in line and "Nothing was changed" in line
     assert digest(earlier_run / "run") == before
     assert no_partials(earlier_run) == []
 

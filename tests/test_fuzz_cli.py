@@ -325,7 +325,7 @@ def places(tmp_path_factory):
             )
         ]
     )
-    nbformat.write(notebook, paths["run"] / "sentiment_accuracy.ipynb")
+    nbformat.write(notebook, paths["run"] / "03_sentiment_accuracy.ipynb")
     paths["saved_run"] = (
         base / "saved_run"
     )  # what the accuracy notebook keeps: a model (never loaded here), its encoding

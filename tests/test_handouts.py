@@ -221,7 +221,7 @@ def test_helpers():
     assert not is_executed(nb)
 
 
-@pytest.mark.parametrize("name", ["rnn_lstm_maths.ipynb", "word_embeddings.ipynb"])
+@pytest.mark.parametrize("name", ["01_rnn_lstm_maths.ipynb", "02_word_embeddings.ipynb"])
 def test_every_formula_of_the_chapter_notebooks_can_be_drawn(name):
     nb = nbformat.read(notebooks_dir() / name, as_version=4)
     rendered = [render_math(cell.source) for cell in nb.cells if cell.cell_type == "markdown"]
@@ -291,3 +291,39 @@ def test_pdf_without_chromium_is_one_error_line_and_writes_nothing(tmp_path, exe
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "CHAPTER12_CHROMIUM" in lines[0], result.stderr
     assert not (run / "handouts").exists()
+
+
+def test_pages_follow_the_reading_order_with_old_and_numbered_names(tmp_path, executed_notebook):
+    # A run written before the notebooks were numbered holds the old names; a sweep folder holds sweep.ipynb.
+    run = _run_dir(tmp_path, executed_notebook, name="sentiment_accuracy.ipynb")
+    for name in ("05_timing.ipynb", "rnn_lstm_maths.ipynb", "04_inside_the_models.ipynb"):
+        nbformat.write(executed_notebook, run / name)
+    (run / "sweep").mkdir()
+    nbformat.write(executed_notebook, run / "sweep" / "sweep.ipynb")
+    pages = [p.name for p in make_handouts(run)][:-1]  # index.html last
+    assert pages == [
+        "rnn_lstm_maths.html",
+        "sentiment_accuracy.html",
+        "04_inside_the_models.html",
+        "05_timing.html",
+        "sweep.html",
+    ]
+
+
+def test_a_notebook_is_named_by_its_key_or_its_file_old_or_numbered():
+    from chapter12.report.notebooks import NOTEBOOKS, notebook_key
+
+    for name in ("accuracy", "03_sentiment_accuracy", "03_sentiment_accuracy.ipynb", "sentiment_accuracy"):
+        assert notebook_key(name) == "accuracy"
+    assert notebook_key("rnn_lstm_maths.ipynb") == "maths" and notebook_key("05_timing") == "timing"
+    assert sorted(nb.filename for nb in NOTEBOOKS.values()) == [
+        "01_rnn_lstm_maths.ipynb",
+        "02_word_embeddings.ipynb",
+        "03_sentiment_accuracy.ipynb",
+        "04_inside_the_models.ipynb",
+        "05_timing.ipynb",
+    ]
+    assert all((notebooks_dir() / nb.filename).is_file() for nb in NOTEBOOKS.values())
+    for bad in ("sweep", "06_sweep", "accuracy.ipynb", "sentiment"):
+        with pytest.raises(Chapter12Error, match="unknown notebook .*choose from accuracy, timing"):
+            notebook_key(bad)

@@ -28,9 +28,9 @@ REPRODUCE_KEPT = "nothing was written to the output folder; run the same command
 # moment -> (a line of the run's output to wait for, or None for a delay after the start; seconds after it)
 MOMENTS = {
     "checks": (None, 0.5),
-    "kernel start": ("executing sentiment_accuracy.ipynb", 0.0),
+    "kernel start": ("executing 03_sentiment_accuracy.ipynb", 0.0),
     "training": ("Epoch 2/", 0.5),
-    "writing results": ("sentiment_accuracy.ipynb: ok in", 0.0),
+    "writing results": ("03_sentiment_accuracy.ipynb: ok in", 0.0),
 }
 
 

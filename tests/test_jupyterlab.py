@@ -29,7 +29,7 @@ from chapter12.report.handouts import CHROMIUM_FLAGS  # the flags the PDF handou
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-NOTEBOOK = "sentiment_accuracy.ipynb"
+NOTEBOOK = "03_sentiment_accuracy.ipynb"
 
 
 def _free_port() -> int:

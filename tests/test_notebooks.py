@@ -135,7 +135,8 @@ def test_reproduce_quick_writes_everything(quick_run):
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # shared like any new folder, not private to its maker
     assert results["config"]["vocabulary"] == "keras"
-    assert "gradient" in json.dumps(results["notebook_results"]["rnn_lstm_maths.ipynb"])  # the other notebook's results
+    # the other notebook's results
+    assert "gradient" in json.dumps(results["notebook_results"]["01_rnn_lstm_maths.ipynb"])
 
 
 def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatch, capsys):
@@ -158,13 +159,13 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
     assert status == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     # One line that names the notebook, the failing cell and the last lines of its error.
-    assert len(errors) == 1 and "sentiment_accuracy.ipynb failed (cell " in errors[0], errors
+    assert len(errors) == 1 and "03_sentiment_accuracy.ipynb failed (cell " in errors[0], errors
     assert "last lines:" in errors[0] and "units must be at least 1" in errors[0] and "open " in errors[0]
     summary = (out / "summary.md").read_text()
-    assert "FAILED: sentiment_accuracy.ipynb" in summary and "units must be at least 1" in summary
+    assert "FAILED: 03_sentiment_accuracy.ipynb" in summary and "units must be at least 1" in summary
     results = json.loads((out / "results.json").read_text())
     assert [nb["status"] for nb in results["notebooks"]] == ["failed", "ok"]
-    assert "rnn_lstm_maths.ipynb" in results["notebook_results"]  # the notebook that worked kept its results
+    assert "01_rnn_lstm_maths.ipynb" in results["notebook_results"]  # the notebook that worked kept its results
     assert (out / NOTEBOOKS["accuracy"][0]).exists()  # the executed notebook, to open and read
 
 

@@ -40,7 +40,7 @@ def _run(tmp_path: Path) -> Path:
     cell.outputs = [nbformat.v4.new_output("stream", text="1\n")]
     cell.metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 1.0, "status": "completed"}
     cell.metadata["execution"] = {"iopub.status.busy": "t0", "iopub.status.idle": "t1"}
-    nbformat.write(nb, run / "sentiment_accuracy.ipynb")
+    nbformat.write(nb, run / "03_sentiment_accuracy.ipynb")
     results = {
         "config": {"seeds": [3, 4]},
         "environment": {"python": "3.11.7", "executable": "/home/x/python"},
@@ -61,7 +61,7 @@ def test_publish_keeps_what_a_reader_needs_without_what_changes_every_run(tmp_pa
     run = _run(tmp_path)
     out = publish(run, tmp_path / "reference", command="make reference DATA=x")
 
-    nb = nbformat.read(out / "sentiment_accuracy.ipynb", as_version=4)
+    nb = nbformat.read(out / "03_sentiment_accuracy.ipynb", as_version=4)
     assert nb.metadata["papermill"] == {"parameters": {"quick": False}, "version": "2.6.0"}
     assert nb.cells[0].metadata == {"papermill": {"status": "completed"}}
     assert nb.cells[0].outputs[0]["text"] == "1\n"  # the outputs are the point

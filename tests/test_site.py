@@ -45,11 +45,11 @@ def test_the_site_has_every_page_in_reading_order(site):
     for _, name, _ in DOCUMENTS:
         assert (out / name).is_file(), name
     # the quick run executed the accuracy and maths notebooks: maths comes first in the reading order
-    assert names.index("rnn_lstm_maths.html") < names.index("sentiment_accuracy.html")
+    assert names.index("01_rnn_lstm_maths.html") < names.index("03_sentiment_accuracy.html")
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "chapter12: recurrent neural networks on IMDB, reproduced" in home
     nav = re.search(r'<nav class="c12-nav">.*?</nav>', home, flags=re.S).group(0)
-    assert nav.index("rnn_lstm_maths.html") < nav.index("sentiment_accuracy.html") < nav.index("results.html")
+    assert nav.index("01_rnn_lstm_maths.html") < nav.index("03_sentiment_accuracy.html") < nav.index("results.html")
 
 
 def test_every_link_resolves_and_nothing_points_at_the_network(site):
@@ -172,7 +172,14 @@ def test_every_page_opens_offline_in_chromium(site):
 def test_the_site_of_the_committed_reference_has_every_notebook_and_resolving_links(tmp_path):
     out = tmp_path / "site"
     pages = [p.name for p in build_site(ROOT / "reference", out)]
-    notebooks = ["rnn_lstm_maths", "word_embeddings", "sentiment_accuracy", "inside_the_models", "timing", "sweep"]
+    notebooks = [
+        "01_rnn_lstm_maths",
+        "02_word_embeddings",
+        "03_sentiment_accuracy",
+        "04_inside_the_models",
+        "05_timing",
+        "sweep",
+    ]
     assert [p for p in pages if p.removesuffix(".html") in notebooks] == [f"{n}.html" for n in notebooks]
     for page in out.glob("*.html"):
         text = page.read_text(encoding="utf-8")

@@ -93,7 +93,7 @@ def test_quick_run_is_quiet_and_logs_everything(tmp_path):
     assert f"log: {log}" in result.stdout
     text = log.read_text(encoding="utf-8")
     # Everything the notebook printed is in the log: each line of every cell's printed output.
-    executed = nbformat.read(tmp_path / "out" / "rnn_lstm_maths.ipynb", as_version=4)
+    executed = nbformat.read(tmp_path / "out" / "01_rnn_lstm_maths.ipynb", as_version=4)
     printed = [
         line.strip()
         for cell in executed.cells
@@ -111,5 +111,5 @@ def test_verbose_streams_the_notebooks_output_without_backend_logs(tmp_path):
     result = _run(tmp_path, "--verbose")
     assert result.returncode == 0, result.stderr[-2000:]
     output = result.stdout + result.stderr
-    assert "the book's parameters:" in output and "executing rnn_lstm_maths.ipynb" in output
+    assert "the book's parameters:" in output and "executing 01_rnn_lstm_maths.ipynb" in output
     assert not [line for line in output.splitlines() if is_backend_log_line(line.strip()) or "cuInit" in line]

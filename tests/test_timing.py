@@ -184,7 +184,7 @@ def test_timing_notebook_under_papermill(tmp_path):
     with current_interpreter_kernel() as kernel:  # small settings: test speed
         papermill.execute_notebook(
             str(notebooks_dir() / NOTEBOOKS["timing"][0]),
-            str(tmp_path / "timing.ipynb"),
+            str(tmp_path / "05_timing.ipynb"),
             parameters=params,
             kernel_name=kernel,
             progress_bar=False,
@@ -192,7 +192,7 @@ def test_timing_notebook_under_papermill(tmp_path):
         )
     results = json.loads((tmp_path / "timing_results.json").read_text())
     assert results["kind"] == "timing" and results["schema_version"] == 1
-    said = "\n".join(computed_statements(nbformat.read(tmp_path / "timing.ipynb", as_version=4)))
+    said = "\n".join(computed_statements(nbformat.read(tmp_path / "05_timing.ipynb", as_version=4)))
     ratio = results["timing_summary"][0]["ratio_median"]
     assert f"the LSTM's epochs took {ratio:.2f} times the simple RNN's" in said
     assert "This run timed only the book variant" in said
@@ -205,3 +205,4 @@ def test_timing_notebook_under_papermill(tmp_path):
 
     claim = next(c for c in load_ledger() if c.id == "lstm-doubles-the-time")  # the ledger reads this very number
     assert value_of(claim.values["book"], Sources([tmp_path], seeds=None, sweep=None)) == ratio
+

@@ -36,6 +36,7 @@ class NotebookJob:
     name: str
     parameters: dict
     results_file: str
+    output: str | None = None  # the executed copy's file name, when not the notebook's own (the sweep's)
 
 
 def notebooks_dir() -> Path:
@@ -44,7 +45,7 @@ def notebooks_dir() -> Path:
     packaged = Path(str(resources.files("chapter12"))) / "notebooks"
     repository = CHECKOUT / "notebooks"
     for folder in (packaged, repository):
-        if (folder / "sentiment_accuracy.ipynb").is_file():
+        if (folder / "03_sentiment_accuracy.ipynb").is_file():
             return folder
     raise Chapter12Error(
         f"cannot find the chapter's notebooks (looked in {packaged} and {repository}); "
@@ -142,8 +143,8 @@ def execute_notebook(job: NotebookJob, folder: Path, kernel_name: str, progress=
     status record."""
     import papermill as pm
 
-    target = folder / job.name
-    record = {"name": job.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
+    target = folder / (job.output or job.name)
+    record = {"name": target.name, "path": str(target), "parameters": job.parameters, "status": "ok"}
     started = time.perf_counter()
     try:
         pm.execute_notebook(

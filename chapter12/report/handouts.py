@@ -25,7 +25,7 @@ from chapter12.checks import check_can_create_folder
 from chapter12.errors import Chapter12Error
 from chapter12.files import write_text
 from chapter12.logs import is_backend_log_line
-from chapter12.report.notebooks import NOTEBOOKS
+from chapter12.report.notebooks import SWEEP_OUTPUT, SWEEP_SOURCE, current_name
 
 # The JupyterLab template minus every block that loads a script from the internet.
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -179,8 +179,8 @@ def _read_notebook(path: Path):
 
 
 def _notebook_order(paths: list[Path]) -> list[Path]:
-    order = {notebook.filename: i for i, notebook in enumerate(NOTEBOOKS.values())}
-    return sorted(paths, key=lambda p: (order.get(p.name, len(order)), p.name))
+    # Reading order: the numbered file names; a run written before they were numbered holds the old names.
+    return sorted(paths, key=lambda p: (current_name(p.name) if p.name != SWEEP_NOTEBOOK else SWEEP_SOURCE, p.name))
 
 
 def _run_statuses(run_dir: Path) -> dict[str, str]:
@@ -332,7 +332,7 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> Path:
     return pdf
 
 
-SWEEP_NOTEBOOK = "sweep.ipynb"  # what `python -m chapter12 sweep` leaves in its --out folder
+SWEEP_NOTEBOOK = SWEEP_OUTPUT  # what `python -m chapter12 sweep` leaves in its --out folder
 
 
 def make_handouts(

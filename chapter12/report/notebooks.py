@@ -25,14 +25,46 @@ class Notebook(NamedTuple):
     results_file: str
 
 
-# In running order; the key is the notebook's name on the command line and the `kind` of its results.
+# In running order (the accuracy notebook trains the models that the inside notebook reads); the key is the
+# notebook's name on the command line and the `kind` of its results. The files are numbered in reading order.
 NOTEBOOKS = {
-    "accuracy": Notebook("sentiment_accuracy.ipynb", "accuracy_results.json"),
-    "timing": Notebook("timing.ipynb", "timing_results.json"),
-    "maths": Notebook("rnn_lstm_maths.ipynb", "maths_results.json"),
-    "embeddings": Notebook("word_embeddings.ipynb", "embeddings_results.json"),
-    "inside": Notebook("inside_the_models.ipynb", "inside_results.json"),
+    "accuracy": Notebook("03_sentiment_accuracy.ipynb", "accuracy_results.json"),
+    "timing": Notebook("05_timing.ipynb", "timing_results.json"),
+    "maths": Notebook("01_rnn_lstm_maths.ipynb", "maths_results.json"),
+    "embeddings": Notebook("02_word_embeddings.ipynb", "embeddings_results.json"),
+    "inside": Notebook("04_inside_the_models.ipynb", "inside_results.json"),
 }
+# The sweep's notebook is not run by reproduce: `sweep` executes it on its own results into OUT/sweep.ipynb.
+SWEEP_SOURCE = "06_sweep.ipynb"
+SWEEP_OUTPUT = "sweep.ipynb"
+# The names the notebooks had before they were numbered: run folders and references written then hold them, and
+# handouts, the site and `--only` still accept them.
+OLD_NAMES = {
+    "sentiment_accuracy.ipynb": "03_sentiment_accuracy.ipynb",
+    "timing.ipynb": "05_timing.ipynb",
+    "rnn_lstm_maths.ipynb": "01_rnn_lstm_maths.ipynb",
+    "word_embeddings.ipynb": "02_word_embeddings.ipynb",
+    "inside_the_models.ipynb": "04_inside_the_models.ipynb",
+}
+
+
+def current_name(filename: str) -> str:
+    """A notebook's file name today, given its name now or before the notebooks were numbered."""
+    return OLD_NAMES.get(filename, filename)
+
+
+def notebook_key(name: str) -> str:
+    """The key of NOTEBOOKS ("accuracy") for a key or a notebook's file name, with or without .ipynb, old or new
+    ("03_sentiment_accuracy", "sentiment_accuracy.ipynb"); a Chapter12Error lists the keys for anything else."""
+    if name in NOTEBOOKS:
+        return name
+    filename = current_name(name if str(name).endswith(".ipynb") else f"{name}.ipynb")
+    for key, notebook in NOTEBOOKS.items():
+        if notebook.filename == filename:
+            return key
+    raise Chapter12Error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
+
+
 # What each kind must hold, beyond kind and schema_version.
 REQUIRED_KEYS = {
     "accuracy": ("runs", "config", "environment"),

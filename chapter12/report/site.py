@@ -35,17 +35,26 @@ from chapter12.report.handouts import (
     notebook_title,
     render_math,
 )
+from chapter12.report.notebooks import SWEEP_OUTPUT, SWEEP_SOURCE, current_name
 
 ROOT = CHECKOUT
 # The reading order of the README: maths, embeddings, accuracy, inside, then timing and the sweep.
-READING_ORDER = ["rnn_lstm_maths", "word_embeddings", "sentiment_accuracy", "inside_the_models", "timing", "sweep"]
+# The files are numbered so (notebooks/01_...ipynb); a sweep's executed copy is sweep_full/sweep.ipynb.
+READING_ORDER = [
+    "01_rnn_lstm_maths",
+    "02_word_embeddings",
+    "03_sentiment_accuracy",
+    "04_inside_the_models",
+    "05_timing",
+    "sweep",
+]
 # Short names for the navigation bar (a page's own title is its first heading).
 NAV_TITLES = {
-    "rnn_lstm_maths": "RNN and LSTM maths",
-    "word_embeddings": "Word embeddings",
-    "sentiment_accuracy": "Accuracy",
-    "inside_the_models": "Inside the models",
-    "timing": "Timing",
+    "01_rnn_lstm_maths": "RNN and LSTM maths",
+    "02_word_embeddings": "Word embeddings",
+    "03_sentiment_accuracy": "Accuracy",
+    "04_inside_the_models": "Inside the models",
+    "05_timing": "Timing",
     "sweep": "Review length",
 }
 # (source relative to the repository, page name, title in the navigation bar)
@@ -213,7 +222,8 @@ def _search_page(index: list[dict[str, str]], nav: str) -> str:
 
 
 def _reference_notebooks(reference: Path) -> list[Path]:
-    found = {p.stem: p for p in reference.glob("*.ipynb")}
+    # A reference published before the notebooks were numbered holds them under their old names.
+    found = {Path(current_name(p.name)).stem: p for p in reference.glob("*.ipynb")}
     found.update({p.stem: p for p in reference.glob("*/sweep.ipynb")})
     return [found[name] for name in READING_ORDER if name in found]
 
@@ -264,14 +274,16 @@ def build_site(
 def _write_pages(
     executed: list[tuple[Path, Any]], documents: list[tuple[Path, str, str]], out: Path, root: Path
 ) -> list[Path]:
+    stems = [Path(current_name(path.name)).stem for path, _ in executed]  # an old reference's pages are numbered too
     notebooks = [
-        (f"{path.stem}.html", NAV_TITLES.get(path.stem, notebook_title(nb, path.stem))) for path, nb in executed
+        (f"{stem}.html", NAV_TITLES.get(stem, notebook_title(nb, stem))) for stem, (_, nb) in zip(stems, executed)
     ]
     pages = [(name, title) for _, name, title in documents]
     page_of = {src.resolve(): name for src, name, _ in documents}
     # Links from the docs to the notebooks reach their executed pages.
     for (path, _), (name, _) in zip(executed, notebooks):
-        page_of[(root / "notebooks" / f"{path.stem}.ipynb").resolve()] = name
+        source = SWEEP_SOURCE if path.name == SWEEP_OUTPUT else current_name(path.name)
+        page_of[(root / "notebooks" / source).resolve()] = name
     assets: dict[Path, str] = {}
     cache: dict = {}
     written, index = [], []

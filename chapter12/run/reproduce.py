@@ -18,7 +18,6 @@ from chapter12.book import BookConfig
 from chapter12.checks import (
     check_backend,
     check_can_create_folder,
-    check_choice,
     check_model_kind,
     check_positive_int,
     check_seed,
@@ -26,7 +25,7 @@ from chapter12.checks import (
 )
 from chapter12.errors import Chapter12Error
 from chapter12.files import replace_folder, write_json, write_text
-from chapter12.report.notebooks import NOTEBOOKS, read_results
+from chapter12.report.notebooks import NOTEBOOKS, notebook_key, read_results
 from chapter12.report.results import (
     book_reference,
     summarize_runs,
@@ -80,8 +79,8 @@ def check_options(options: ReproduceOptions) -> BookConfig:
         check_seed(seed)  # the range np.random.RandomState and Keras accept
         if seed in options.seeds[:i]:
             raise Chapter12Error(f"seed {seed} is given twice; each seed is one run per model, so pass each seed once")
-    for name in options.only:
-        check_choice("notebook", name, NOTEBOOKS)
+    # A notebook's file name (old or numbered) names it too: --only sentiment_accuracy is --only accuracy.
+    options.only = [notebook_key(name) for name in options.only]
     check_backend(options.keras_backend())
     if options.repeats is not None:
         check_positive_int("repeats", options.repeats)

@@ -19,6 +19,7 @@ from chapter12.errors import Chapter12Error, exit_status, how_stopped
 from chapter12.notebook.progress import clock
 from chapter12.sweep.cell import available_cores, host_of, run_cell, train_command
 from chapter12.sweep.grid import Grid, Settings
+from chapter12.report.notebooks import SWEEP_SOURCE
 from chapter12.report.records import RESULTS_NAME, append_line, done_keys, start_file
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -517,12 +518,12 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
 
 
 def sweep_notebook(out: Path, results: "Path | None" = None) -> Path:
-    """Execute notebooks/sweep.ipynb on a sweep's results (default OUT/results.jsonl) into OUT/sweep.ipynb,
+    """Execute notebooks/06_sweep.ipynb on a sweep's results (default OUT/results.jsonl) into OUT/sweep.ipynb,
     the sweep's handout page; its output and the kernel's stderr go to OUT/sweep.log, not the terminal."""
     from chapter12.notebook.execute import NotebookJob, run_notebook
 
     results_file = str(Path(results).resolve()) if results is not None else RESULTS_NAME
-    job = NotebookJob("sweep.ipynb", {"results_file": results_file, "output_dir": "."}, None)
+    job = NotebookJob(SWEEP_SOURCE, {"results_file": results_file, "output_dir": "."}, None, output="sweep.ipynb")
     record = run_notebook(job, out, out / "sweep.log")
     if record["status"] != "ok":
         raise Chapter12Error(
