@@ -26,6 +26,7 @@ def _build(
     compile: bool,
     training: BookConfig = _BOOK,
     mask_zero: bool = False,
+    jit_compile: bool | str = "auto",
 ):
     import keras
     from keras import layers
@@ -47,7 +48,10 @@ def _build(
     model = keras.Sequential([keras.Input(shape=(maxlen,), dtype="int32"), embedding, recurrent, output], name=kind)
     if compile:
         # The loss, optimizer and metrics come from the BookConfig (the book's: binary cross-entropy, adam, accuracy).
-        model.compile(loss=training.loss, optimizer=training.optimizer, metrics=list(training.metrics))
+        # jit_compile: Keras's own choice ("auto": XLA on JAX, on TensorFlow only off a CPU); True asks for XLA.
+        model.compile(
+            loss=training.loss, optimizer=training.optimizer, metrics=list(training.metrics), jit_compile=jit_compile
+        )
     return model
 
 
@@ -106,7 +110,7 @@ def build_bidirectional_lstm(
 def build_model(kind: str, config: BookConfig | None = None, **overrides):
     """Build the model `kind` ("simple_rnn", "lstm", "gru", "bidirectional_lstm") from a BookConfig; overrides
     replace its settings (vocab_size, embedding_dim, units, dropout, recurrent_dropout, maxlen, compile) or add
-    mask_zero=True."""
+    mask_zero=True or jit_compile=True (XLA on TensorFlow; Keras's "auto" leaves it off on a CPU)."""
     config = config or _BOOK
     settings = dict(
         vocab_size=config.num_words,

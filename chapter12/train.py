@@ -101,19 +101,21 @@ def fit(
     validate: bool = True,
     verbose: int = 0,
     mask_zero: bool = False,
+    jit_compile: bool | str = "auto",
 ) -> Fitted:
     """Seed Keras, build model `kind` from config and train it on data.x_train, timing every epoch.
 
     The last validation_split of the training reviews is cut off, as fit(validation_split=...) cuts it;
     with validate=True it is evaluated after every epoch, with validate=False (timing) it is left out.
-    mask_zero=True (not the book's) builds the embedding so that the recurrent layer skips padding.
+    mask_zero=True (not the book's) builds the embedding so that the recurrent layer skips padding;
+    jit_compile=True compiles the training step with XLA (see build_model).
     """
     check_model_kind(kind)
     seed = check_seed(seed)
     check_verbose(verbose)
     _split(data, config)  # checked before the model is built
     keras.utils.set_random_seed(seed)
-    model = build_model(kind, config, maxlen=config.maxlen, mask_zero=mask_zero)
+    model = build_model(kind, config, maxlen=config.maxlen, mask_zero=mask_zero, jit_compile=jit_compile)
     return fit_model(model, data, config, validate=validate, verbose=verbose)
 
 

@@ -246,6 +246,7 @@ SLOW = {
     "test_signals.py::test_train_and_time_stopped_by_sigterm_leave_nothing",
     "test_timing.py::test_timing_notebook_under_papermill",
     "test_timing.py::test_measure_backend",
+    "test_timing.py::test_xla_is_a_setting_of_tensorflow_and_rounds_take_seeds_of_their_own",
     "test_faults.py::test_overwrite_replaces_the_old_run_completely",
     "test_faults.py::test_papermill_parameter_of_the_wrong_type",
     "test_faults.py::test_time_passes_a_worker_error_on_once",

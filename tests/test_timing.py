@@ -206,3 +206,46 @@ def test_timing_notebook_under_papermill(tmp_path):
     claim = next(c for c in load_ledger() if c.id == "lstm-doubles-the-time")  # the ledger reads this very number
     assert value_of(claim.values["book"], Sources([tmp_path], seeds=None, sweep=None)) == ratio
 
+
+def test_xla_is_a_setting_of_tensorflow_and_rounds_take_seeds_of_their_own(monkeypatch):
+    # benchmarks/backend_speed.py times TensorFlow with XLA (jit_compile=True) as an engine of its own.
+    for bad, match in [
+        (dict(jit_compile="yes"), "jit_compile must be true or false"),
+        (dict(backend="jax", jit_compile=True), "TensorFlow's XLA switch; on jax leave it off"),
+        (dict(seed_offset=-1), "seed_offset must be a whole number >= 0"),
+    ]:
+        if bad.get("backend", "tensorflow") not in installed_backends():
+            continue
+        with pytest.raises(Chapter12Error, match=match):
+            TimingSettings(quick=True, **bad).check()
+    import chapter12.timing.measure as measure
+
+    monkeypatch.setattr(measure, "loaded_backend", lambda: None)  # in a process of its own, as the benchmark runs
+    settings = TimingSettings(
+        models=["lstm"],
+        variants=["book"],
+        epochs=3,
+        repeats=1,
+        quick=True,
+        max_reviews=200,
+        matmul_size=128,
+        jit_compile=True,
+        seed_offset=2,
+    )
+    measured = merge_measurements([measure_backend(settings, log=lambda line: None)])
+    [entry] = measured["timing"]
+    assert entry["jit_compile"] is True and entry["repeat"] == 2 and entry["backend"] == "tensorflow"
+    assert measure.engine_name(entry) == "tensorflow+xla" and measure.engine_name(entry | {"jit_compile": False}) == (
+        "tensorflow"
+    )
+
+
+def test_fit_compiles_with_xla_only_when_asked():
+    from chapter12.imdb import prepare_data
+    from chapter12.train import fit
+
+    config = BookConfig(epochs=1, maxlen=20)
+    data = prepare_data(config, quick=True)
+    small = type(data)(data.x_train[:100], data.y_train[:100], data.x_test[:10], data.y_test[:10], data.source)
+    assert fit("simple_rnn", small, config, seed=0, validate=False, jit_compile=True).model.jit_compile is True
+    assert fit("simple_rnn", small, config, seed=0, validate=False).model.jit_compile is False  # "auto" on a CPU

@@ -77,6 +77,7 @@ class TimingResult:
     flops_per_epoch: int
     achieved_flops_per_second: float
     test_accuracy: float | None = None
+    jit_compile: bool = False  # the training step compiled with XLA (jit_compile=True) on TensorFlow
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,15 +108,17 @@ def time_training(
     repeat: int = 0,
     evaluate_test: bool = True,
     device: str = "CPU",
+    jit_compile: bool = False,
 ) -> TimingResult:
-    """Train one model on the training part of `data` (no validation pass), timing every epoch."""
+    """Train one model on the training part of `data` (no validation pass), timing every epoch; jit_compile=True
+    asks Keras for XLA (what JAX always does; on a CPU, TensorFlow does not unless asked)."""
     import keras
 
     from chapter12.train import evaluate, fit
 
     check_variant(variant)
     config = config.replace(**VARIANTS[variant])
-    fitted = fit(kind, data, config, seed=seed, validate=False, verbose=0)
+    fitted = fit(kind, data, config, seed=seed, validate=False, verbose=0, jit_compile=True if jit_compile else "auto")
     n_train = fitted.n_train
     stats = summarize_epochs(fitted.epoch_seconds)
     flops = training_flops_per_epoch(kind, config, n_train)
@@ -135,6 +138,7 @@ def time_training(
         flops_per_epoch=flops,
         achieved_flops_per_second=flops / stats["median_epoch_seconds"],
         test_accuracy=accuracy,
+        jit_compile=bool(jit_compile),
     )
 
 
@@ -147,16 +151,29 @@ def run_interleaved(
     repeats: int = 2,
     device: str = "CPU",
     log: Callable[[str], None] = print,
+    jit_compile: bool = False,
+    seed_offset: int = 0,
 ) -> list[TimingResult]:
-    """Time every (model, variant) `repeats` times in interleaved order: for each repeat, each variant, each model."""
+    """Time every (model, variant) `repeats` times in interleaved order: for each repeat, each variant, each model;
+    repeat r trains with seed seed_offset + r."""
     check_positive_int("repeats", repeats)
     results = []
     for repeat in range(repeats):
         for variant in variants:
             for kind in models:
-                r = time_training(kind, variant, data, config=config, seed=repeat, repeat=repeat, device=device)
+                r = time_training(
+                    kind,
+                    variant,
+                    data,
+                    config=config,
+                    seed=seed_offset + repeat,
+                    repeat=seed_offset + repeat,
+                    device=device,
+                    jit_compile=jit_compile,
+                )
                 log(
-                    f"{r.backend} {variant:>5} {kind:>10} repeat {repeat}: first epoch {r.first_epoch_seconds:.1f} s, "
+                    f"{engine_name(r.to_dict())} {variant:>5} {kind:>10} repeat {r.repeat}: "
+                    f"first epoch {r.first_epoch_seconds:.1f} s, "
                     f"median {r.median_epoch_seconds:.2f} s, {r.samples_per_second:,.0f} reviews/s, "
                     f"test accuracy {r.test_accuracy:.3f}"
                 )
@@ -182,6 +199,8 @@ class TimingSettings:
     vocabulary: str = "keras"  # how the Stanford reviews become words: "keras" (as imdb.npz) or "clean"
     matmul_size: int = 2048
     max_reviews: int | None = None  # keep only the first N training and test reviews (for tests)
+    jit_compile: bool = False  # XLA on TensorFlow (Keras's jit_compile=True); JAX compiles with XLA anyway
+    seed_offset: int = 0  # repeat r trains with seed seed_offset + r (rounds run apart get seeds of their own)
 
     def check(self) -> "TimingSettings":
         """Raise a Chapter12Error for any bad setting."""
@@ -200,6 +219,14 @@ class TimingSettings:
         check_positive_int("matmul_size", self.matmul_size)
         if self.max_reviews is not None:
             check_positive_int("max_reviews", self.max_reviews, minimum=10)
+        if not isinstance(self.jit_compile, bool):
+            raise Chapter12Error(f"jit_compile must be true or false, got {self.jit_compile!r}")
+        if self.jit_compile and self.backend != "tensorflow":
+            raise Chapter12Error(
+                f"jit_compile=True is TensorFlow's XLA switch; on {self.backend} leave it off (JAX always uses XLA)"
+            )
+        if not isinstance(self.seed_offset, int) or isinstance(self.seed_offset, bool) or self.seed_offset < 0:
+            raise Chapter12Error(f"seed_offset must be a whole number >= 0, got {self.seed_offset!r}")
         if isinstance(self.epochs, int) and not isinstance(self.epochs, bool) and self.epochs < 3:
             raise Chapter12Error(
                 f"timing needs epochs >= 3 (the first compiles, the median needs 2 more), got {self.epochs}"
@@ -231,7 +258,15 @@ def worker(settings: TimingSettings, log: Callable[[str], None] = print) -> dict
         f"{matmul / 1e9:,.1f} GFLOP/s on {env['device']}"
     )
     entries = run_interleaved(
-        settings.models, settings.variants, data, config=config, repeats=settings.repeats, device=env["device"], log=log
+        settings.models,
+        settings.variants,
+        data,
+        config=config,
+        repeats=settings.repeats,
+        device=env["device"],
+        log=log,
+        jit_compile=settings.jit_compile,
+        seed_offset=settings.seed_offset,
     )
     return {
         "timing": [e.to_dict() for e in entries],
@@ -277,18 +312,25 @@ def measure_backend(settings: TimingSettings, log: Callable[[str], None] = print
         return finished.result
 
 
+def engine_name(entry: dict) -> str:
+    """The backend of a timing entry, with "+xla" where TensorFlow compiled the step with XLA."""
+    return entry["backend"] + ("+xla" if entry.get("jit_compile") else "")
+
+
 def timing_summary(entries: list[dict]) -> list[dict]:
-    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats."""
+    """LSTM / simple RNN ratio of median epoch seconds per (variant, backend, device): median and range over repeats.
+
+    TensorFlow with XLA counts as a backend of its own, "tensorflow+xla"."""
     groups: dict[tuple, dict[int, dict[str, float]]] = {}
     for e in entries:
-        key = (e["variant"], e["backend"], e["device"])
+        key = (e["variant"], engine_name(e), e["device"])
         groups.setdefault(key, {}).setdefault(e["repeat"], {})[e["model"]] = e["median_epoch_seconds"]
     summary = []
     for (variant, backend, device), repeats in groups.items():
         ratios = [r["lstm"] / r["simple_rnn"] for r in repeats.values() if "lstm" in r and "simple_rnn" in r]
         if not ratios:
             continue
-        mine = [e for e in entries if (e["variant"], e["backend"], e["device"]) == (variant, backend, device)]
+        mine = [e for e in entries if (e["variant"], engine_name(e), e["device"]) == (variant, backend, device)]
         seconds = {
             m: statistics.median(e["median_epoch_seconds"] for e in mine if e["model"] == m)
             for m in ("simple_rnn", "lstm")
