@@ -23,6 +23,7 @@ from chapter12.files import write_text
 from chapter12.paths import CHECKOUT, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
+from chapter12.report.speed import SPEED_RUNS, read_speed_runs, speed_table, speed_verdict
 from chapter12.report.padding import PADDING_RUNS, data_sets, padding_sentences, padding_table, read_padding_runs
 from chapter12.report.word2vec import (
     WORD2VEC_RESULTS,
@@ -162,6 +163,12 @@ def padding_block(runs_file: Path = PADDING_RUNS) -> str:
     return padding_table(rows) + "\n" + "\n\n".join(padding_sentences(rows, d) for d in data_sets(rows)) + "\n"
 
 
+def backend_speed_block(runs_file: Path = SPEED_RUNS) -> str:
+    """The book's models per epoch on TensorFlow, TensorFlow with XLA, JAX and torch, and whether to switch."""
+    runs = read_speed_runs(runs_file)
+    return speed_table(runs) + "\n" + speed_verdict(runs) + "\n"
+
+
 def word2vec_block(results_file: Path = WORD2VEC_RESULTS) -> str:
     """word2vec on the reviews: neighbours, the chapter's example, frozen against learned embedding."""
     results = read_word2vec_results(results_file)
@@ -188,6 +195,7 @@ def blocks() -> dict[str, str]:
         "backends": backends_table(),
         "padding": padding_block(),
         "word2vec": word2vec_block(),
+        "backend-speed": backend_speed_block(),
     }
 
 

@@ -1,0 +1,112 @@
+"""The runs behind three exercise answers (issue 19), on the bundled sample, each kept under
+benchmarks/results/exercises/ so that tests/test_exercises.py checks the answers against them.
+
+    python benchmarks/exercise_runs.py batch-size   # timing 1: the LSTM / simple RNN ratio at batch 128 and 512
+    python benchmarks/exercise_runs.py maxlen-cost  # sweep 4: seconds per epoch at maxlen 25-200, then 800
+    python benchmarks/exercise_runs.py units        # sweep 2: units 16 and 64 at maxlen 200, seeds 0-2
+
+batch-size: the timing notebook's measurement (chapter12.timing, the book variant, TensorFlow, 3 epochs, the first
+apart) at batch 128 and at 512, alternated over 3 rounds. maxlen-cost: one training process per (model, maxlen)
+(`python -m chapter12 train --quick --epochs 2`, the command the sweep notebook prints), the second epoch's seconds
+kept; maxlen 800 last, as the exercise runs it after drawing the line. units: the exercise's own command,
+`python -m chapter12 sweep --quick --models simple_rnn lstm --maxlen 200 --units 16 64 --seeds 0 1 2` (resumable
+in runs/exercise_units), its results file copied. Timings: on one machine in one session, with
+nothing else running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+OUT = Path(__file__).parent / "results" / "exercises"
+
+
+def batch_size(rounds: int) -> dict:
+    from chapter12.environment import environment_info
+    from chapter12.timing import TimingSettings, measure_backend, timing_summary
+
+    runs = []
+    for round_ in range(rounds):
+        for batch in (128, 512):
+            settings = TimingSettings(variants=["book"], epochs=3, repeats=1, quick=True, batch_size=batch)
+            part = measure_backend(settings, log=lambda line: print(f"  batch {batch}: {line}", flush=True))
+            for entry in part["timing"]:
+                runs.append(entry | {"round": round_})
+    by_batch = {}
+    for batch in (128, 512):
+        summary = timing_summary([r | {"repeat": r["round"]} for r in runs if r["batch_size"] == batch])
+        by_batch[str(batch)] = summary[0]
+    return {"runs": runs, "ratio_by_batch_size": by_batch, "environment": environment_info()}
+
+
+def maxlen_cost(lengths: list[int], target: int) -> dict:
+    from chapter12.environment import environment_info
+
+    seconds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in ("simple_rnn", "lstm"):
+            for maxlen in [*lengths, target]:
+                out = Path(tmp) / f"{model}-{maxlen}.json"
+                cmd = [sys.executable, "-m", "chapter12", "train", "--quick", "--model", model]
+                cmd += ["--maxlen", str(maxlen), "--epochs", "2", "--json", str(out)]
+                subprocess.run(cmd, check=True, capture_output=True)
+                epochs = json.loads(out.read_text())["epoch_seconds"]
+                seconds.setdefault(model, {})[str(maxlen)] = epochs[1]
+                print(f"{model} maxlen {maxlen}: {epochs[1]:.2f} s per epoch (first {epochs[0]:.2f} s)", flush=True)
+    fits = {}
+    for model, by_length in seconds.items():
+        xs = [float(n) for n in lengths]
+        ys = [by_length[str(n)] for n in lengths]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        predicted = my + slope * (target - mx)
+        fits[model] = {
+            "slope": slope,
+            "intercept": my - slope * mx,
+            "predicted": predicted,
+            "measured": by_length[str(target)],
+            "measured_over_predicted": by_length[str(target)] / predicted,
+        }
+        print(f"{model}: line predicts {predicted:.1f} s at {target}, measured {by_length[str(target)]:.1f} s")
+    return {
+        "lengths": lengths,
+        "target": target,
+        "seconds_per_epoch": seconds,
+        "fit": fits,
+        "environment": environment_info(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["batch-size", "maxlen-cost", "units"])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.what == "units":
+        sweep = Path("runs") / "exercise_units"
+        cmd = [sys.executable, "-m", "chapter12", "sweep", "--quick", "--models", "simple_rnn", "lstm"]
+        cmd += ["--maxlen", "200", "--units", "16", "64", "--seeds", "0", "1", "2", "--out", str(sweep)]
+        subprocess.run(cmd, check=True)
+        path = OUT / "sweep_units.jsonl"
+        path.write_bytes((sweep / "results.jsonl").read_bytes())
+        print(f"wrote {path}")
+        return 0
+    if args.what == "batch-size":
+        result, path = batch_size(args.rounds), OUT / "timing_batch_size.json"
+    else:
+        result, path = maxlen_cost([25, 50, 100, 200], 800), OUT / "sweep_maxlen_cost.json"
+    from chapter12.files import write_json
+
+    write_json(path, result)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
