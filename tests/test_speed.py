@@ -7,7 +7,7 @@ import json
 import pytest
 
 from chapter12.errors import Chapter12Error
-from chapter12.report.speed import read_speed_runs, speed_summary, speed_table, speed_verdict
+from chapter12.report.speed import ratio_table, read_speed_runs, speed_summary, speed_table, speed_verdict
 
 ENV = {"cpu": "Test CPU", "cpu_count": 2}
 
@@ -43,6 +43,9 @@ def test_speedups_are_paired_within_a_round_then_the_median():
     assert rows[("torch", "lstm")]["speedup"] == 0.5 and rows[("tensorflow", "lstm")]["speedup"] == 1.0
     table = speed_table(runs)
     assert "| jax | LSTM | 2 | 8.50 | 5.0–18.0 | 17.0 | 1.50 (1.00–2.00) | 0.8000, 0.8000 |" in table
+    ratios = ratio_table(runs)  # per round: tensorflow 3 and 5, jax 6 and 5, torch 3
+    assert "| tensorflow | 4.00 (3.00–5.00) | 2 |" in ratios and "| jax | 5.50 (5.00–6.00) | 2 |" in ratios
+    assert "| torch | 3.00 (3.00–3.00) | 1 |" in ratios
     verdict = speed_verdict(runs)
     assert verdict.startswith("jax trained both models at least 1.5 times faster than TensorFlow on this 2-core")
     assert "Slower than TensorFlow: torch on the simple RNN (0.50); torch on the LSTM (0.50)." in verdict

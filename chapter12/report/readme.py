@@ -23,7 +23,8 @@ from chapter12.files import write_text
 from chapter12.paths import CHECKOUT, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
-from chapter12.report.speed import SPEED_RUNS, read_speed_runs, speed_table, speed_verdict
+from chapter12.report.results import timing_table_markdown
+from chapter12.report.speed import SPEED_RUNS, ratio_table, read_speed_runs, speed_table, speed_verdict
 from chapter12.report.padding import PADDING_RUNS, data_sets, padding_sentences, padding_table, read_padding_runs
 from chapter12.report.word2vec import (
     WORD2VEC_RESULTS,
@@ -32,7 +33,14 @@ from chapter12.report.word2vec import (
     neighbours_table,
     read_word2vec_results,
 )
-from chapter12.report.distribution import STALL_MARGIN, backend_comparison, group_stats, runs_by_group, stalled
+from chapter12.report.distribution import (
+    STALL_MARGIN,
+    backend_comparison,
+    group_stats,
+    runs_by_group,
+    spread_paragraph,
+    stalled,
+)
 from chapter12.report.records import read_sweep
 from chapter12.report.sweep import gap_by, ok_rows
 
@@ -163,10 +171,73 @@ def padding_block(runs_file: Path = PADDING_RUNS) -> str:
     return padding_table(rows) + "\n" + "\n\n".join(padding_sentences(rows, d) for d in data_sets(rows)) + "\n"
 
 
+def seeds_block(seeds_file: Path = SEEDS, backend: str = "tensorflow") -> str:
+    """The book's experiment over the seeds of one backend: the table with the bootstrap interval and the
+    book's percentile, the spread and stall sentences (as the accuracy notebook computes them), the stalled seeds."""
+    _, records = read_sweep(seeds_file)
+    records = [r for r in records if r.get("params", {}).get("backend", "tensorflow") == backend]
+    groups = runs_by_group(records)
+    lines = [
+        "| model | runs | mean | sd | min – max | 95% bootstrap interval of the mean | book | book's percentile |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for model in ("lstm", "simple_rnn"):
+        runs = groups.get((model, backend), [])
+        if not runs:
+            continue
+        st = group_stats(runs, model)
+        interval = f"{st['interval'][0]:.4f} – {st['interval'][1]:.4f}" if st["interval"] else "—"
+        lines.append(
+            f"| {MODEL_NAMES[model]} | {st['n']} | {st['mean']:.4f} | {st['sd']:.4f} | {st['min']:.4f} – "
+            f"{st['max']:.4f} | {interval} | {BOOK_RESULTS[model]['test_accuracy']:.4f} | {st['book_percentile']:.0f} |"
+        )
+    text = "\n".join(lines) + "\n\n" + spread_paragraph(records, backend)
+    rnn = groups.get(("simple_rnn", backend), [])
+    seeds = [r["params"]["seed"] for r, flag in zip(rnn, stalled(rnn)) if flag]
+    if seeds:
+        text += f" The stalled runs are those of seeds {', '.join(str(s) for s in sorted(seeds))}."
+    return text + "\n"
+
+
+def timing_block(reference: Path = REFERENCE) -> str:
+    """The timing notebook's measurement in the reference run: its three tables and what they say, computed."""
+    import json
+    import statistics
+
+    measured = json.loads((reference / "timing_results.json").read_text(encoding="utf-8"))
+    env = next(iter(measured["environment"].values()))
+    ratio = {row["variant"]: row for row in measured["timing_summary"] if row["backend"] == "tensorflow"}
+    entries = [e for e in measured["timing"] if e["backend"] == "tensorflow"]
+
+    def median(variant: str, model: str, key: str) -> float:
+        return statistics.median(e[key] for e in entries if (e["variant"], e["model"]) == (variant, model))
+
+    peak = measured["matmul_flops_per_second"]["tensorflow"]
+    shares = [median(v, m, "achieved_flops_per_second") / peak for v in ratio for m in ("simple_rnn", "lstm")]
+    book_rate = [median("book", m, "achieved_flops_per_second") / 1e9 for m in ("simple_rnn", "lstm")]
+    sentences = [
+        f"Measured on {env['cpu_count']} cores of an {env['cpu']}, Keras {env['keras']} on TensorFlow "
+        f"{env['backend_version']}, {entries[0]['n_train']:,} training reviews, {len(entries[0]['epoch_seconds'])} "
+        f"epochs per run, {ratio['book']['n']} interleaved repeats.",
+        f"The book variant's LSTM took {ratio['book']['ratio_median']:.2f} times the simple RNN's time per epoch "
+        f"and the fused variant's {ratio['fused']['ratio_median']:.2f} (the arithmetic: 4.00; the book: roughly 2).",
+        f"In the book variant the simple RNN ran at {book_rate[0]:.1f} GFLOP/s and the LSTM at {book_rate[1]:.1f}.",
+        f"Without the recurrent dropout the LSTM's epoch took {median('fused', 'lstm', 'median_epoch_seconds'):.2f} s "
+        f"against {median('book', 'lstm', 'median_epoch_seconds'):.2f} s, the simple RNN's "
+        f"{median('fused', 'simple_rnn', 'median_epoch_seconds'):.2f} s against "
+        f"{median('book', 'simple_rnn', 'median_epoch_seconds'):.2f} s.",
+        f"The timed LSTM runs scored {median('book', 'lstm', 'test_accuracy'):.4f} (book) and "
+        f"{median('fused', 'lstm', 'test_accuracy'):.4f} (fused) on the test reviews.",
+        f"The recurrent layers reached {min(shares):.0%} to {max(shares):.0%} of the speed the same CPU reached on one "
+        f"{measured.get('config', {}).get('matmul_size', 2048)}² matrix product ({peak / 1e9:.0f} GFLOP/s).",
+    ]
+    return timing_table_markdown(measured) + "\n" + " ".join(sentences) + "\n"
+
+
 def backend_speed_block(runs_file: Path = SPEED_RUNS) -> str:
     """The book's models per epoch on TensorFlow, TensorFlow with XLA, JAX and torch, and whether to switch."""
     runs = read_speed_runs(runs_file)
-    return speed_table(runs) + "\n" + speed_verdict(runs) + "\n"
+    return speed_table(runs) + "\n" + speed_verdict(runs) + "\n\n" + ratio_table(runs)
 
 
 def word2vec_block(results_file: Path = WORD2VEC_RESULTS) -> str:
@@ -196,6 +267,8 @@ def blocks() -> dict[str, str]:
         "padding": padding_block(),
         "word2vec": word2vec_block(),
         "backend-speed": backend_speed_block(),
+        "seeds": seeds_block(),
+        "timing": timing_block(),
     }
 
 

@@ -99,6 +99,39 @@ def speed_table(runs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def time_ratios(runs: list[dict]) -> list[dict]:
+    """Per engine, in ENGINES order: the LSTM / simple RNN ratio of median epoch seconds within each round (both
+    models trained in the same process, one after the other), then the median and range over rounds."""
+    rows = []
+    for engine in ENGINES:
+        ratios = []
+        for run in runs:
+            if run["engine"] != engine:
+                continue
+            seconds = {e["model"]: e["median_epoch_seconds"] for e in run["timing"]}
+            if "lstm" in seconds and "simple_rnn" in seconds:
+                ratios.append(seconds["lstm"] / seconds["simple_rnn"])
+        if ratios:
+            rows.append(
+                {
+                    "engine": engine,
+                    "ratio": statistics.median(ratios),
+                    "range": (min(ratios), max(ratios)),
+                    "n": len(ratios),
+                }
+            )
+    return rows
+
+
+def ratio_table(runs: list[dict]) -> str:
+    """time_ratios as a Markdown table."""
+    lines = ["| engine | LSTM / simple RNN time, median (range) | rounds |", "|---|---|---|"]
+    for row in time_ratios(runs):
+        lo, hi = row["range"]
+        lines.append(f"| {row['engine']} | {row['ratio']:.2f} ({lo:.2f}–{hi:.2f}) | {row['n']} |")
+    return "\n".join(lines) + "\n"
+
+
 def speed_verdict(runs: list[dict]) -> str:
     """Whether any engine is WORTH_SWITCHING times faster than TensorFlow on both models, in one paragraph."""
     rows = [r for r in speed_summary(runs) if r["engine"] != "tensorflow" and r["speedup"] is not None]

@@ -1,0 +1,132 @@
+"""Numbers typed into the docs' prose, outside the generated blocks, checked against the committed files they
+come from (issue 20): a new measurement that contradicts a sentence fails here until the sentence is rewritten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def docs_text(name: str) -> str:
+    """A page of docs/ on one line (the prose wraps anywhere)."""
+    return " ".join((ROOT / "docs" / name).read_text(encoding="utf-8").split())
+
+
+def test_the_stall_probes_paragraph_is_what_stalls_json_holds():
+    runs = {r["seed"]: r for r in json.loads((RESULTS / "stalls" / "stalls.json").read_text())["runs"]}
+    text = docs_text("results.md")
+    assert f"`benchmarks/stalls.py` trained {['', 'one', 'two', 'three', 'four', 'five', 'six'][len(runs)]}" in text
+    for seed in (12, 18):  # stalled in the sweep, healthy when trained again
+        assert runs[seed]["sweep_test_accuracy"] < 0.7 < runs[seed]["test_accuracy"]
+    said = (
+        f"seeds 12 and 18, stalled in the sweep ({runs[12]['sweep_test_accuracy']:.4f}, "
+        f"{runs[18]['sweep_test_accuracy']:.4f}), reached {runs[12]['test_accuracy']:.4f} and "
+        f"{runs[18]['test_accuracy']:.4f}; seed 13, the sweep's best ({runs[13]['sweep_test_accuracy']:.4f}), "
+        f"reached {runs[13]['test_accuracy']:.4f}"
+    )
+    assert said in text
+    weakest = sorted(runs.values(), key=lambda r: r["test_accuracy"])[:2]
+    others = sorted(r["steps_holding_90"] for r in runs.values() if r not in weakest)
+    assert (
+        f"the two weakest ({weakest[0]['test_accuracy']:.4f} and {weakest[1]['test_accuracy']:.4f}) put 90% of their "
+        f"output's gradient on their last {weakest[0]['steps_holding_90']} and {weakest[1]['steps_holding_90']} words, "
+        f"the other four on their last {others[0]} to {others[-1]}" in text
+    )
+    assert max(r["steps_holding_90"] for r in weakest) < min(others)
+
+
+def _sweep_full():
+    """Every cell of the committed full-data sweep; the page says none failed."""
+    from chapter12.report.records import read_sweep
+
+    _, records = read_sweep(RESULTS / "sweep_full" / "results.jsonl")
+    assert records and all(r["status"] == "ok" for r in records)
+    return records
+
+
+def test_the_full_sweeps_accuracy_table_and_its_reading_are_what_the_sweep_holds():
+    import statistics
+
+    records = _sweep_full()
+    text = docs_text("sweeps.md")
+
+    def cell(model, maxlen, seed=None):
+        return [
+            r
+            for r in records
+            if r["params"]["model"] == model
+            and r["params"]["maxlen"] == maxlen
+            and (seed is None or r["params"]["seed"] == seed)
+        ]
+
+    means = {}
+    for maxlen in (25, 50, 100, 200, 400):
+        row = []
+        for model in ("simple_rnn", "lstm"):
+            acc = [r["test_accuracy"] for r in cell(model, maxlen)]
+            assert len(acc) == 3
+            means[model, maxlen] = statistics.mean(acc)
+            row.append(f"{statistics.mean(acc):.4f} ± {statistics.stdev(acc):.4f}")
+        lead = statistics.mean(
+            cell("lstm", maxlen, s)[0]["test_accuracy"] - cell("simple_rnn", maxlen, s)[0]["test_accuracy"]
+            for s in (0, 1, 2)
+        )
+        train = [statistics.mean(r["history"]["accuracy"][-1] for r in cell(m, maxlen)) for m in ("simple_rnn", "lstm")]
+        label = f"{maxlen} (the book's)" if maxlen == 100 else str(maxlen)
+        assert f"| {label} | {row[0]} | {row[1]} | {lead:+.3f} | {train[0]:.3f} / {train[1]:.3f} |" in text
+    rnn = " → ".join(f"{means['simple_rnn', n]:.3f}" for n in (50, 100, 200, 400))
+    assert f"every extra word makes the simple RNN worse ({rnn})" in text
+    assert f"the LSTM gains up to 200 words ({means['lstm', 200]:.3f})" in text
+    assert max(means["lstm", n] for n in (25, 50, 100, 200, 400)) == means["lstm", 200]
+    seed2 = cell("lstm", 400, 2)[0]["history"]
+    assert (
+        f"seed 2 reached {seed2['val_accuracy'][3]:.3f} validation accuracy in its 4th epoch and then fell to "
+        f"{seed2['val_accuracy'][4]:.3f} in its 5th (its training accuracy too: {seed2['accuracy'][3]:.3f} → "
+        f"{seed2['accuracy'][4]:.3f})" in text
+    )
+    s0, s1 = (cell("lstm", 400, s)[0]["test_accuracy"] for s in (0, 1))
+    assert f"Seeds 0 and 1 score {s0:.3f} and {s1:.3f}" in text
+
+
+def test_the_full_sweeps_seconds_per_epoch_are_those_of_the_cells_started_after_the_tests():
+    """The cut-off the page gives: cells that started after 18:33:10 UTC (finished minus seconds); and the
+    sweep's count and wall time."""
+    import statistics
+    from datetime import datetime, timedelta
+
+    records = _sweep_full()
+    text = docs_text("sweeps.md")
+    starts = [datetime.fromisoformat(r["finished"]) - timedelta(seconds=r["seconds"]) for r in records]
+    wall = max(datetime.fromisoformat(r["finished"]) for r in records) - min(starts)
+    minutes, seconds_left = divmod(round(wall.total_seconds()), 60)
+    assert f"{len(records)} cells, none failed, {minutes} min {seconds_left} s" in text
+    cutoff = datetime.fromisoformat("2026-11-26T18:33:10+00:00")
+    late = [r for r in records if datetime.fromisoformat(r["finished"]) - timedelta(seconds=r["seconds"]) >= cutoff]
+    lines, points = [], {"simple_rnn": [], "lstm": []}
+    for maxlen in (25, 50, 100, 200, 400):
+        seconds = {}
+        for model in ("simple_rnn", "lstm"):
+            cells = [r for r in late if r["params"]["model"] == model and r["params"]["maxlen"] == maxlen]
+            each = [statistics.median(r["epoch_seconds"][1:]) for r in cells]
+            seconds[model] = statistics.mean(each)
+            points[model] += [(maxlen, e) for e in each]
+            n = f" (n={len(each)})" if len(each) == 1 else ""
+            lines.append((model, maxlen, f"{seconds[model]:.1f}{n}"))
+        rnn, lstm = (t for m, n, t in lines if n == maxlen)
+        assert f"| {maxlen} | {rnn} | {lstm} | {seconds['lstm'] / seconds['simple_rnn']:.1f} |" in text
+    import numpy as np
+
+    grow = {
+        m: float(next(t for mm, n, t in lines if (mm, n) == (m, 400)))
+        / float(next(t for mm, n, t in lines if (mm, n) == (m, 25)).split()[0])
+        for m in points
+    }
+    assert f"costs {grow['simple_rnn']:.1f} and {grow['lstm']:.1f} times the seconds per epoch" in text
+    slopes = {m: np.polyfit(*zip(*p), 1)[0] * 100 for m, p in points.items()}
+    assert (
+        f"{slopes['simple_rnn']:.1f} s per 100 words for the simple RNN and {slopes['lstm']:.1f} s per 100 words "
+        "for the LSTM" in text
+    )
