@@ -130,3 +130,33 @@ def test_the_full_sweeps_seconds_per_epoch_are_those_of_the_cells_started_after_
         f"{slopes['simple_rnn']:.1f} s per 100 words for the simple RNN and {slopes['lstm']:.1f} s per 100 words "
         "for the LSTM" in text
     )
+
+
+def test_the_worker_layout_table_is_what_the_layout_runs_printed_and_kept():
+    import re
+
+    from chapter12.report.records import read_sweep
+
+    folder = RESULTS / "sweep_layout"
+    printed = (folder / "printed.txt").read_text()
+    text = docs_text("sweeps.md")
+    walls = [float(x) for x in re.findall(r"run 1: \d worker\(s\) x \d thread\(s\): ([\d.]+) s", printed)]
+    assert len(walls) == 4  # two invocations, each 1 x 2 then 2 x 1
+    for run, (one_by_two, two_by_one) in enumerate(zip(walls[::2], walls[1::2]), start=1):
+        assert f"| {run} | {one_by_two:.1f} s | {two_by_one:.1f} s | {one_by_two / two_by_one:.3f} |" in text
+    cells = {name: read_sweep(folder / name)[1] for name in ("run1-1x2.jsonl", "run2-1x2.jsonl", "run2-2x1.jsonl")}
+    sums = sorted(sum(r["seconds"] for r in records) for records in cells.values())
+    assert f"the cells' own seconds add up to {sums[0]:.0f} to {sums[-1]:.0f} s" in text
+    assert f"no less than {sums[0] / 2:.0f} to {sums[-1] / 2:.0f} s" in text
+
+    def seconds(model, maxlen):
+        return sorted(
+            r["seconds"]
+            for records in cells.values()
+            for r in records
+            if (r["params"]["model"], r["params"]["maxlen"]) == (model, maxlen)
+        )
+
+    lstm50, lstm400 = seconds("lstm", 50), seconds("lstm", 400)
+    assert f"the LSTM at 50 words {lstm50[0]:.0f} to {lstm50[-1]:.0f} s" in text
+    assert f"the LSTM at 400 words, {lstm400[0]:.0f} to {lstm400[-1]:.0f} s" in text
