@@ -160,3 +160,12 @@ def test_the_worker_layout_table_is_what_the_layout_runs_printed_and_kept():
     lstm50, lstm400 = seconds("lstm", 50), seconds("lstm", 400)
     assert f"the LSTM at 50 words {lstm50[0]:.0f} to {lstm50[-1]:.0f} s" in text
     assert f"the LSTM at 400 words, {lstm400[0]:.0f} to {lstm400[-1]:.0f} s" in text
+
+
+def test_usage_says_truly_that_the_simple_rnn_stayed_near_chance_on_4000_reviews():
+    """docs/usage.md: "with 4,000 reviews it stayed near chance up to 10 epochs" (quick_setting's runs)."""
+    rows = [json.loads(line) for line in (RESULTS / "quick_setting" / "runs.jsonl").open()]
+    small = [r for r in rows if r["model"] == "simple_rnn" and r["n_train"] == 4000]
+    assert len(small) == 3 and all(len(r["test_accuracy_by_epoch"]) == 10 for r in small)
+    assert max(a for r in small for a in r["test_accuracy_by_epoch"]) < 0.6  # chance is 0.5 on balanced reviews
+    assert "with 4,000 reviews it stayed near chance up to 10 epochs" in docs_text("usage.md")
