@@ -205,3 +205,45 @@ def test_inside_1_on_the_reference_models_both_end_positive_the_simple_rnn_more_
         curves[kind] = word_by_word(model, indices)
     assert curves["simple_rnn"][-1] > curves["lstm"][-1] > 0.5  # both follow the ending, the simple RNN more
     assert curves["lstm"].min() < curves["simple_rnn"].min()  # the LSTM fell lower during the negative start
+
+
+EXERCISE_RUNS = ROOT / "benchmarks" / "results" / "exercises"
+
+
+def _answer(notebook: str, number: int) -> str:
+    """Answer `number` of a notebook's exercises, on one line."""
+    _, answers = exercise_text(notebook)
+    found = re.search(rf"^{number}\. (.*?)(?=^\d+\. |^</details>)", answers, re.S | re.M)
+    return " ".join(found.group(1).split())
+
+
+def test_timing_1_quotes_the_batch_size_runs_and_says_only_what_they_show():
+    """benchmarks/exercise_runs.py batch-size: the ratios at batch 128 and 512, recomputed from the runs."""
+    from chapter12.timing import timing_summary
+
+    runs = json.loads((EXERCISE_RUNS / "timing_batch_size.json").read_text())["runs"]
+    answer = _answer("05_timing.ipynb", 1)
+    ranges = {}
+    for batch in (128, 512):
+        mine = [r | {"repeat": r["round"]} for r in runs if r["batch_size"] == batch]
+        [row] = timing_summary(mine)
+        assert row["n"] == 3
+        ranges[batch] = (row["ratio_min"], row["ratio_max"])
+        said = f"{row['ratio_median']:.2f} ({row['ratio_min']:.2f}–{row['ratio_max']:.2f}) at batch {batch}"
+        assert said in answer
+    (lo1, hi1), (lo2, hi2) = ranges.values()
+    overlap = max(lo1, lo2) <= min(hi1, hi2)
+    assert ("The two ranges overlap" in answer) == overlap
+
+
+def test_timing_4_quotes_each_engines_ratio_from_the_speed_runs():
+    """benchmarks/results/backend_speed/runs.jsonl: the LSTM / simple RNN ratio per engine, as answer 4 gives it."""
+    from chapter12.report.speed import read_speed_runs, time_ratios
+
+    answer = _answer("05_timing.ipynb", 4)
+    names = {"tensorflow": "TensorFlow", "tensorflow+xla": "TensorFlow with XLA", "jax": "JAX", "torch": "torch"}
+    rows = time_ratios(read_speed_runs())
+    assert {r["engine"] for r in rows} == set(names)
+    for row in rows:
+        assert f"{row['ratio']:.2f} on {names[row['engine']]}" in answer
+    assert f"over {min(r['n'] for r in rows)} rounds per engine" in answer
