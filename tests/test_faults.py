@@ -365,3 +365,24 @@ def test_overwrite_replaces_the_old_run_completely(tmp_path):
     assert result.returncode == 0, result.stderr
     assert not (out / "stale_from_last_week.ipynb").exists()  # the runs are not mixed
     assert [r["model"] for r in json.loads((out / "results.json").read_text())["runs"]] == ["simple_rnn"]
+
+
+def test_a_run_that_stops_early_removes_the_folders_it_created_for_out(tmp_path, monkeypatch):
+    """--out a/b/run where a/ did not exist: a run that fails before it finishes leaves no a/ behind (found by
+    the fuzzed command line: `reproduce --out run/deeper` left run/)."""
+    from chapter12.run import reproduce as reproduce_module
+
+    def stop(*args):
+        raise RuntimeError("stopped before the first notebook")
+
+    monkeypatch.setattr(reproduce_module, "_jobs", stop)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kept").mkdir()
+    options = reproduce_module.ReproduceOptions(out="a/b/run", quick=True, only=["maths"])
+    with pytest.raises(RuntimeError, match="stopped before"):
+        reproduce_module.reproduce(options, log=lambda *_: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
+    options = reproduce_module.ReproduceOptions(out="kept/run", quick=True, only=["maths"])
+    with pytest.raises(RuntimeError, match="stopped before"):
+        reproduce_module.reproduce(options, log=lambda *_: None)
+    assert (tmp_path / "kept").is_dir() and list((tmp_path / "kept").iterdir()) == []  # there before: kept

@@ -226,6 +226,8 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
     config = check_options(options)
     out = Path(options.out).resolve()
     source = check_data(options)
+    # The folders above --out that this run creates, outermost first: removed again if the run does not finish.
+    created = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -289,6 +291,11 @@ def reproduce(options: ReproduceOptions, log=print) -> int:
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in reversed(created):  # innermost first; a folder that holds something else is left alone
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
     log("")
     log((out / "summary.md").read_text(encoding="utf-8") if options.verbose else terminal_summary(results))
