@@ -77,7 +77,7 @@ def test_accuracy_4_and_the_timing_prose_state_what_recurrent_dropout_does_to_ke
     import keras
 
     _, answer = exercise_text("03_sentiment_accuracy.ipynb")
-    assert "two\n   matrix products per step instead of eight" in answer
+    assert "two matrix products per step instead of eight" in " ".join(answer.split())
     # what the answer and the timing notebook say, read off the installed Keras
     assert keras.layers.LSTM(4, recurrent_dropout=0.2).cell.implementation == 1  # one product per gate
     assert keras.layers.LSTM(4, recurrent_dropout=0.0).cell.implementation == 2  # the gates packed
@@ -188,23 +188,34 @@ def test_maths_3_a_wider_simple_rnn_keeps_more_of_its_gradient_and_the_lstm_bare
 
 
 @pytest.mark.skipif(not (ROOT / "reference" / "models").is_dir(), reason="no committed reference models")
-def test_inside_1_on_the_reference_models_both_end_positive_the_simple_rnn_more_so():
+def test_inside_1_on_the_reference_models_both_end_positive_the_lstm_holds_the_start_longer():
     import keras
 
     from chapter12.predict import encode, read_encoding
     from chapter12.teaching.inside import word_by_word
 
-    exercise, answer = exercise_text("04_inside_the_models.ipynb")
+    exercise, _ = exercise_text("04_inside_the_models.ipynb")
+    answer = _answer("04_inside_the_models.ipynb", 1)
     text = re.search(r'`text = "([^"]+)"`', exercise).group(1)
-    assert "the simple RNN more confidently" in answer and "its last value is lower" in answer
     encoding, word_index = read_encoding(ROOT / "reference" / "models")
     indices = np.array(encode(text, encoding, word_index).indices)
     curves = {}
     for kind in ("simple_rnn", "lstm"):
         model = keras.saving.load_model(ROOT / "reference" / "models" / f"{kind}-seed0.keras", compile=False)
         curves[kind] = word_by_word(model, indices)
-    assert curves["simple_rnn"][-1] > curves["lstm"][-1] > 0.5  # both follow the ending, the simple RNN more
-    assert curves["lstm"].min() < curves["simple_rnn"].min()  # the LSTM fell lower during the negative start
+
+    def back_above_half(p):  # the word after which the curve stays above 0.5
+        return max(i for i in range(1, len(p)) if p[i - 1] <= 0.5 < p[i])
+
+    rnn, lstm = curves["simple_rnn"], curves["lstm"]
+    assert rnn[-1] > 0.5 and lstm[-1] > 0.5 and all(p > 0.5 for p in rnn[back_above_half(rnn) :])
+    assert f"both end positive (the simple RNN at {rnn[-1]:.2f}, the LSTM at {lstm[-1]:.2f})" in answer
+    assert lstm.min() < rnn.min() and f"the LSTM fell lower ({lstm.min():.2f} against {rnn.min():.2f})" in answer
+    assert back_above_half(lstm) > back_above_half(rnn)  # the LSTM holds on to the start for longer
+    assert (
+        f"crossed back above 0.5 for good at word {back_above_half(lstm)}, the simple RNN at word "
+        f"{back_above_half(rnn)}" in answer
+    )
 
 
 EXERCISE_RUNS = ROOT / "benchmarks" / "results" / "exercises"
@@ -234,6 +245,60 @@ def test_timing_1_quotes_the_batch_size_runs_and_says_only_what_they_show():
     (lo1, hi1), (lo2, hi2) = ranges.values()
     overlap = max(lo1, lo2) <= min(hi1, hi2)
     assert ("The two ranges overlap" in answer) == overlap
+
+
+def test_sweep_2_quotes_the_units_sweep_and_names_the_model_it_hurt_more():
+    """benchmarks/exercise_runs.py units: mean test accuracy per model at 16 and 64 units, maxlen 200, 3 seeds."""
+    import statistics
+
+    from chapter12.report.records import read_sweep
+
+    _, records = read_sweep(EXERCISE_RUNS / "sweep_units.jsonl")
+    answer = _answer("06_sweep.ipynb", 2)
+    means, drops = {}, {}
+    for model in ("simple_rnn", "lstm"):
+        for units in (16, 64):
+            acc = [
+                r["test_accuracy"]
+                for r in records
+                if r["status"] == "ok"
+                and r["params"]["model"] == model
+                and r["params"]["units"] == units
+                and r["params"]["maxlen"] == 200
+            ]
+            assert len(acc) == 3, (model, units)
+            means[model, units] = statistics.mean(acc)
+        drops[model] = means[model, 64] - means[model, 16]
+        name = {"simple_rnn": "simple RNN", "lstm": "LSTM"}[model]
+        assert f"the {name} from {means[model, 64]:.3f} to {means[model, 16]:.3f}" in answer
+    worse = max(drops, key=drops.get)
+    assert f"the {'simple RNN' if worse == 'simple_rnn' else 'LSTM'} lost more" in answer
+    # and how much: the LSTM's loss against its own spread between seeds; the simple RNN no worse
+    lstm64 = [r["test_accuracy"] for r in records if r["params"]["model"] == "lstm" and r["params"]["units"] == 64]
+    assert (
+        f"only {drops['lstm']:.3f}, less than its seeds' standard deviation ({statistics.stdev(lstm64):.3f}" in answer
+    )
+    assert drops["lstm"] < statistics.stdev(lstm64)
+    assert ("the simple RNN did no worse" in answer) == (drops["simple_rnn"] <= 0)
+
+
+def test_sweep_4_quotes_the_line_and_the_run_at_800_words():
+    """benchmarks/exercise_runs.py maxlen-cost: the least-squares line through 25-200 words, against the run."""
+    results = json.loads((EXERCISE_RUNS / "sweep_maxlen_cost.json").read_text())
+    answer = _answer("06_sweep.ipynb", 4)
+    ratios = {}
+    for model, name in (("simple_rnn", "simple RNN"), ("lstm", "LSTM")):
+        seconds = results["seconds_per_epoch"][model]
+        xs = [25.0, 50.0, 100.0, 200.0]
+        ys = [seconds[str(int(x))] for x in xs]
+        slope, intercept = np.polyfit(xs, ys, 1)
+        predicted, measured = slope * 800 + intercept, seconds["800"]
+        said = f"the {name} {predicted:.1f} s, measured {measured:.1f} s ({measured / predicted:.1f} times the line)"
+        assert said in answer
+        ratios[model] = measured / predicted
+    # the verdict sentence: within 15% counts as "held", beyond 1.7 times as "almost a factor of two"
+    assert ("the line held for the LSTM" in answer) == (abs(ratios["lstm"] - 1) < 0.15)
+    assert ("missed the simple RNN by almost a factor of two" in answer) == (1.7 < ratios["simple_rnn"] < 2)
 
 
 def test_timing_4_quotes_each_engines_ratio_from_the_speed_runs():
