@@ -4,6 +4,7 @@ come from (issue 20): a new measurement that contradicts a sentence fails here u
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -103,6 +104,7 @@ def test_the_full_sweeps_seconds_per_epoch_are_those_of_the_cells_started_after_
     wall = max(datetime.fromisoformat(r["finished"]) for r in records) - min(starts)
     minutes, seconds_left = divmod(round(wall.total_seconds()), 60)
     assert f"{len(records)} cells, none failed, {minutes} min {seconds_left} s" in text
+    assert "for the cells that started after 18:33:10" in text
     cutoff = datetime.fromisoformat("2026-11-26T18:33:10+00:00")
     late = [r for r in records if datetime.fromisoformat(r["finished"]) - timedelta(seconds=r["seconds"]) >= cutoff]
     lines, points = [], {"simple_rnn": [], "lstm": []}
@@ -119,11 +121,8 @@ def test_the_full_sweeps_seconds_per_epoch_are_those_of_the_cells_started_after_
         assert f"| {maxlen} | {rnn} | {lstm} | {seconds['lstm'] / seconds['simple_rnn']:.1f} |" in text
     import numpy as np
 
-    grow = {
-        m: float(next(t for mm, n, t in lines if (mm, n) == (m, 400)))
-        / float(next(t for mm, n, t in lines if (mm, n) == (m, 25)).split()[0])
-        for m in points
-    }
+    said = {(m, n): float(t.split()[0]) for m, n, t in lines}  # "3.9 (n=1)" -> 3.9
+    grow = {m: said[m, 400] / said[m, 25] for m in points}
     assert f"costs {grow['simple_rnn']:.1f} and {grow['lstm']:.1f} times the seconds per epoch" in text
     slopes = {m: np.polyfit(*zip(*p), 1)[0] * 100 for m, p in points.items()}
     assert (
@@ -133,7 +132,6 @@ def test_the_full_sweeps_seconds_per_epoch_are_those_of_the_cells_started_after_
 
 
 def test_the_worker_layout_table_is_what_the_layout_runs_printed_and_kept():
-    import re
 
     from chapter12.report.records import read_sweep
 
@@ -169,3 +167,49 @@ def test_usage_says_truly_that_the_simple_rnn_stayed_near_chance_on_4000_reviews
     assert len(small) == 3 and all(len(r["test_accuracy_by_epoch"]) == 10 for r in small)
     assert max(a for r in small for a in r["test_accuracy_by_epoch"]) < 0.6  # chance is 0.5 on balanced reviews
     assert "with 4,000 reviews it stayed near chance up to 10 epochs" in docs_text("usage.md")
+
+
+def test_the_inside_block_says_what_its_results_file_holds(tmp_path):
+    """chapter12.report.readme.inside_block on a made-up reference: every sentence follows the numbers."""
+    from chapter12.report import readme
+
+    curve = [1.0 * 0.9**k for k in range(100)]
+    curve[-1] = curve[49] * 3  # lowest at k = 99, the last value three times that
+    inside = {
+        "config": {"model_seed": 0},
+        "environment": {"cpu_count": 2, "cpu": "Test CPU"},
+        "reach": {
+            "simple_rnn": {"mean": curve, "half": 6, "ninety": 20},
+            "lstm": {"mean": [1.0] * 50 + [0.1] * 50, "half": 30, "ninety": 80},
+            "simple_rnn, untrained": {"mean": [1.0] * 100, "half": 24, "ninety": 70},
+            "lstm, untrained": {"mean": [1.0, 1e-8] + [1e-8] * 98, "half": 3, "ninety": 10},
+        },
+        "by_length": {
+            "short (up to 50 words)": {"simple_rnn": 0.8, "lstm": 0.85, "count": 10},
+            "long (over 100, cut)": {"simple_rnn": 0.7, "lstm": 0.8, "count": 1000},
+        },
+        "disagreements": {"test_reviews": 1010, "lstm_right_rnn_wrong": 120, "rnn_right_lstm_wrong": 40},
+        "word_by_word": {"the typed review": {"simple_rnn": [0.7, 0.6], "lstm": [0.6, 0.2]}},
+    }
+    runs = [
+        {"model": "simple_rnn", "seed": 0, "test_accuracy": 0.7},
+        {"model": "lstm", "seed": 0, "test_accuracy": 0.8},
+    ]
+    (tmp_path / "inside_results.json").write_text(json.dumps(inside))
+    (tmp_path / "results.json").write_text(json.dumps({"runs": runs}))
+    text = " ".join(readme.inside_block(tmp_path).split())
+    assert "simple RNN 0.7000, LSTM 0.8000 test accuracy (seed 0 of the reference run, 2-core Test CPU)" in text
+    assert "| simple RNN, trained | **6** | 20 |" in text and "| LSTM, untrained | 3 | 10 |" in text
+    assert "on its last 6: the LSTM looks further back" in text
+    assert "the untrained LSTM's gradient falls by 8.0 decades" in text
+    assert "Training multiplied the LSTM's reach by 10.0 and the simple RNN's by 0.25" in text
+    assert f"lowest at k = {curve.index(min(curve)) + 1}, and its value at k = 100 is" in text
+    assert (
+        "+0.050 on short (up to 50 words), 10 reviews; +0.100 on long (over 100, cut), 1,000 reviews; largest on long"
+        in text
+    )
+    assert "the LSTM gets 120 right that the simple RNN gets wrong, and the simple RNN 40" in text
+    assert "On the typed review, the simple RNN ends at P(positive) = 0.60 and the LSTM at 0.20." in text
+    inside["reach"]["simple_rnn"]["half"] = 40
+    (tmp_path / "inside_results.json").write_text(json.dumps(inside))
+    assert "on its last 40: the simple RNN looks further back" in " ".join(readme.inside_block(tmp_path).split())

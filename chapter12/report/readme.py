@@ -199,6 +199,79 @@ def seeds_block(seeds_file: Path = SEEDS, backend: str = "tensorflow") -> str:
     return text + "\n"
 
 
+def inside_block(reference: Path = REFERENCE) -> str:
+    """The inside notebook's measurements in the reference run: the models, how far back each looks (trained and
+    untrained), the lead by review length and the word-by-word examples, as a table and computed sentences."""
+    import json
+    import math
+
+    inside = json.loads((reference / "inside_results.json").read_text(encoding="utf-8"))
+    seed = inside["config"]["model_seed"]
+    runs = json.loads((reference / "results.json").read_text(encoding="utf-8"))["runs"]
+    accuracy = {r["model"]: r["test_accuracy"] for r in runs if r["seed"] == seed}
+    env = inside["environment"]
+    reach = inside["reach"]
+    half = {key: value["half"] for key, value in reach.items()}
+    rows = [
+        ("simple_rnn", "simple RNN, trained", True),
+        ("lstm", "LSTM, trained", True),
+        ("simple_rnn, untrained", "simple RNN, untrained", False),
+        ("lstm, untrained", "LSTM, untrained", False),
+    ]
+    lines = [
+        f"The models: simple RNN {accuracy['simple_rnn']:.4f}, LSTM {accuracy['lstm']:.4f} test accuracy (seed {seed} "
+        f"of the reference run, {env['cpu_count']}-core {env['cpu']}).",
+        "",
+        "| model | half of the gradient on the last ... words | 90% on the last ... words |",
+        "|---|---|---|",
+    ]
+    for key, name, bold in rows:
+        h = f"**{reach[key]['half']}**" if bold else str(reach[key]["half"])
+        lines.append(f"| {name} | {h} | {reach[key]['ninety']} |")
+
+    def decades(key: str) -> float:
+        mean = [v for v in reach[key]["mean"] if v]
+        return math.log10(mean[0] / min(mean))
+
+    further = "the LSTM" if half["lstm"] > half["simple_rnn"] else "the simple RNN"
+    sentences = [
+        f"Trained, half of the LSTM's gradient falls on its last {half['lstm']} words and the simple RNN's on its last "
+        f"{half['simple_rnn']}: {further} looks further back.",
+        f"Untrained, the simple RNN's half falls on its last {half['simple_rnn, untrained']} words and the LSTM's on "
+        f"its last {half['lstm, untrained']}, and the untrained LSTM's gradient falls by "
+        f"{decades('lstm, untrained'):.1f} decades over the 100 steps (the trained LSTM's by "
+        f"{decades('lstm'):.1f}, the trained simple RNN's by {decades('simple_rnn'):.1f}).",
+        f"Training multiplied the LSTM's reach by {half['lstm'] / half['lstm, untrained']:.1f} and the simple RNN's "
+        f"by {half['simple_rnn'] / half['simple_rnn, untrained']:.2f}.",
+    ]
+    mean = reach["simple_rnn"]["mean"]
+    lowest = min(v for v in mean if v)
+    if mean.index(lowest) + 1 < len(mean):
+        sentences.append(
+            f"The trained simple RNN's curve is lowest at k = {mean.index(lowest) + 1}, and its value at k = "
+            f"{len(mean)} is {mean[-1] / lowest:.1f} times that lowest value."
+        )
+    groups = inside["by_length"]
+    leads = {name: g["lstm"] - g["simple_rnn"] for name, g in groups.items()}
+    sentences.append(
+        "The LSTM's lead in test accuracy by review length: "
+        + "; ".join(f"{lead:+.3f} on {name}, {groups[name]['count']:,} reviews" for name, lead in leads.items())
+        + f"; largest on {max(leads, key=leads.get).split(' (')[0]} reviews."
+    )
+    if "disagreements" in inside:
+        d = inside["disagreements"]
+        sentences.append(
+            f"Of the {d['test_reviews']:,} test reviews, the LSTM gets {d['lstm_right_rnn_wrong']:,} right that the "
+            f"simple RNN gets wrong, and the simple RNN {d['rnn_right_lstm_wrong']:,} that the LSTM gets wrong."
+        )
+    for title, curves in inside["word_by_word"].items():
+        sentences.append(
+            f"On {title}, the simple RNN ends at P(positive) = {curves['simple_rnn'][-1]:.2f} and the LSTM at "
+            f"{curves['lstm'][-1]:.2f}."
+        )
+    return "\n".join(lines) + "\n\n" + " ".join(sentences) + "\n"
+
+
 def timing_block(reference: Path = REFERENCE) -> str:
     """The timing notebook's measurement in the reference run: its three tables and what they say, computed."""
     import json
@@ -269,6 +342,7 @@ def blocks() -> dict[str, str]:
         "backend-speed": backend_speed_block(),
         "seeds": seeds_block(),
         "timing": timing_block(),
+        "inside": inside_block(),
     }
 
 
