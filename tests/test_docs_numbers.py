@@ -213,3 +213,11 @@ def test_the_inside_block_says_what_its_results_file_holds(tmp_path):
     inside["reach"]["simple_rnn"]["half"] = 40
     (tmp_path / "inside_results.json").write_text(json.dumps(inside))
     assert "on its last 40: the simple RNN looks further back" in " ".join(readme.inside_block(tmp_path).split())
+
+
+def test_usage_says_truly_how_close_the_cells_in_code_came_to_keras():
+    """docs/usage.md's notebook table: the maths notebook's own cells against Keras, in the reference run."""
+    measured = json.loads((ROOT / "reference" / "maths_results.json").read_text())["scratch_vs_keras"]
+    largest = max(v for model in measured.values() for v in model.values())
+    assert largest < 1e-6
+    assert "(the reference run measured differences below 1e-6)" in docs_text("usage.md")
