@@ -51,6 +51,7 @@ def maxlen_cost(lengths: list[int], target: int) -> dict:
     """Seconds per epoch at each maxlen, one training process per cell; the line through `lengths` against the
     measured `target`."""
     from chapter12.environment import environment_info
+    from chapter12.report.sweep import linear_fit
 
     seconds, epoch_seconds = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,12 +70,11 @@ def maxlen_cost(lengths: list[int], target: int) -> dict:
     for model, by_length in seconds.items():
         xs = [float(n) for n in lengths]
         ys = [by_length[str(n)] for n in lengths]
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-        predicted = my + slope * (target - mx)
+        intercept, slope = linear_fit(xs, ys)
+        predicted = intercept + slope * target
         fits[model] = {
             "slope": slope,
-            "intercept": my - slope * mx,
+            "intercept": intercept,
             "predicted": predicted,
             "measured": by_length[str(target)],
             "measured_over_predicted": by_length[str(target)] / predicted,

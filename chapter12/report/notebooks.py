@@ -39,13 +39,7 @@ SWEEP_SOURCE = "06_sweep.ipynb"
 SWEEP_OUTPUT = "sweep.ipynb"
 # The names the notebooks had before they were numbered: run folders and references written then hold them, and
 # handouts, the site and `--only` still accept them.
-OLD_NAMES = {
-    "sentiment_accuracy.ipynb": "03_sentiment_accuracy.ipynb",
-    "timing.ipynb": "05_timing.ipynb",
-    "rnn_lstm_maths.ipynb": "01_rnn_lstm_maths.ipynb",
-    "word_embeddings.ipynb": "02_word_embeddings.ipynb",
-    "inside_the_models.ipynb": "04_inside_the_models.ipynb",
-}
+OLD_NAMES = {notebook.filename.split("_", 1)[1]: notebook.filename for notebook in NOTEBOOKS.values()}
 
 
 def current_name(filename: str) -> str:

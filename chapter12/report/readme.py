@@ -14,7 +14,10 @@ what tests/test_readme_numbers.py asserts.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -202,8 +205,6 @@ def seeds_block(seeds_file: Path = SEEDS, backend: str = "tensorflow") -> str:
 def inside_block(reference: Path = REFERENCE) -> str:
     """The inside notebook's measurements in the reference run: the models, how far back each looks (trained and
     untrained), the lead by review length and the word-by-word examples, as a table and computed sentences."""
-    import json
-    import math
 
     inside = json.loads((reference / "inside_results.json").read_text(encoding="utf-8"))
     seed = inside["config"]["model_seed"]
@@ -274,8 +275,6 @@ def inside_block(reference: Path = REFERENCE) -> str:
 
 def timing_block(reference: Path = REFERENCE) -> str:
     """The timing notebook's measurement in the reference run: its three tables and what they say, computed."""
-    import json
-    import statistics
 
     measured = json.loads((reference / "timing_results.json").read_text(encoding="utf-8"))
     env = next(iter(measured["environment"].values()))

@@ -35,19 +35,12 @@ from chapter12.report.handouts import (
     notebook_title,
     render_math,
 )
-from chapter12.report.notebooks import SWEEP_OUTPUT, SWEEP_SOURCE, current_name
+from chapter12.report.notebooks import NOTEBOOKS, SWEEP_OUTPUT, SWEEP_SOURCE, current_name
 
 ROOT = CHECKOUT
 # The reading order of the README: maths, embeddings, accuracy, inside, then timing and the sweep.
 # The files are numbered so (notebooks/01_...ipynb); a sweep's executed copy is sweep_full/sweep.ipynb.
-READING_ORDER = [
-    "01_rnn_lstm_maths",
-    "02_word_embeddings",
-    "03_sentiment_accuracy",
-    "04_inside_the_models",
-    "05_timing",
-    "sweep",
-]
+READING_ORDER = sorted(Path(n.filename).stem for n in NOTEBOOKS.values()) + [Path(SWEEP_OUTPUT).stem]
 # Short names for the navigation bar (a page's own title is its first heading).
 NAV_TITLES = {
     "01_rnn_lstm_maths": "RNN and LSTM maths",
