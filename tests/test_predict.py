@@ -6,13 +6,25 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from chapter12.errors import Chapter12Error
 from chapter12.imdb.words import keras_word_index
-from chapter12.predict import Encoding, encode, predict, read_encoding, saved_models
+from chapter12.predict import (
+    Encoded,
+    Encoding,
+    Prediction,
+    encode,
+    predict,
+    read_encoding,
+    report,
+    save_encoding,
+    save_model,
+    saved_models,
+)
 from chapter12.teaching.inside import embedding_gradient_norms, mean_by_steps_back, steps_holding, word_by_word
 from conftest import computed_statements
 
@@ -147,6 +159,123 @@ def test_a_damaged_model_file_is_one_line(run, tmp_path):
     damaged.write_bytes(b"not a zip")  # Keras's own error was a traceback (found by the fuzzed command line)
     with pytest.raises(Chapter12Error, match=f"{damaged.name} is not a Keras model that can be loaded"):
         predict(copy, "a good film")
+
+
+# ----------------------------------------------------------------------------- the committed reference (fast)
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
+needs_reference = pytest.mark.skipif(not (REFERENCE / "models").is_dir(), reason="reference/ is not in this checkout")
+
+
+@needs_reference
+def test_the_reference_lists_its_models_and_reads_its_encoding():
+    assert [p.name for p in saved_models(REFERENCE)] == ["lstm-seed0.keras", "simple_rnn-seed0.keras"]
+    encoding, word_index = read_encoding(REFERENCE / "models")
+    assert encoding == Encoding(vocabulary="keras", num_words=2500, maxlen=100)
+    assert (encoding.index_from, encoding.start_char, encoding.oov_char) == (3, 1, 2)
+    assert word_index == keras_word_index()
+
+
+@needs_reference
+def test_predict_on_the_reference_is_each_models_own_answer_on_the_encoded_text():
+    # 12 known words (and Zorblaxian, dropped) ten times, after the start marker: 121 indices, the first 21 cut
+    text = "A wonderful film with a moving story, but the ending was Zorblaxian nonsense. " * 10
+    encoded, predictions = predict(REFERENCE, text)
+    assert len(encoded.indices) == 100 and encoded.cut == 21 and encoded.dropped == ["zorblaxian"] * 10
+    expected_indices = encode(text, *read_encoding(REFERENCE / "models")).indices
+    assert encoded.indices == expected_indices
+    assert [p.model for p in predictions] == ["lstm-seed0", "simple_rnn-seed0"]
+    for p, path in zip(predictions, saved_models(REFERENCE)):
+        model = keras.saving.load_model(path, compile=False)
+        answer = float(model.predict(np.array([expected_indices]), verbose=0)[0, 0])
+        assert p.probability == pytest.approx(answer, abs=1e-6)
+    assert predictions[0].probability != pytest.approx(predictions[1].probability, abs=1e-4)  # two models, two answers
+
+
+@needs_reference
+def test_predict_refuses_what_it_cannot_read_in_one_line(tmp_path):
+    import shutil
+
+    with pytest.raises(Chapter12Error, match="is not a folder; pass the --out folder"):
+        saved_models(tmp_path / "nowhere")
+    (tmp_path / "empty" / "models").mkdir(parents=True)
+    (tmp_path / "empty" / "models" / ".lstm-seed0.part.keras").write_bytes(b"partial")
+    with pytest.raises(Chapter12Error, match=r"holds no saved models \(models/\*.keras\)"):
+        saved_models(tmp_path / "empty")  # a partial file left by a stopped save is not a model
+    with pytest.raises(Chapter12Error, match="the review is empty"):
+        predict(REFERENCE, " \n\t ")
+    with pytest.raises(Chapter12Error, match="none of the words of the review is in the run's vocabulary"):
+        predict(REFERENCE, "zorblax quuxly flibbertigibbetz")
+    copy = tmp_path / "copy"
+    shutil.copytree(REFERENCE / "models", copy / "models")
+    (copy / "models" / "encoding.json").unlink()
+    with pytest.raises(Chapter12Error, match="holds no saved models' encoding \\(encoding.json is missing\\)"):
+        predict(copy, "a good film")
+    (copy / "models" / "encoding.json").write_text('{"vocabulary": "keras", "word_index": "x"}')
+    with pytest.raises(Chapter12Error, match="encoding.json cannot be read \\(TypeError"):
+        read_encoding(copy / "models")
+    shutil.copy(REFERENCE / "models" / "encoding.json", copy / "models")
+    (copy / "models" / "simple_rnn-seed0.keras").write_bytes(b"not a zip")
+    with pytest.raises(Chapter12Error, match="simple_rnn-seed0.keras is not a Keras model that can be loaded"):
+        predict(copy, "a good film")
+
+
+def test_an_encoding_saved_is_the_encoding_read(tmp_path):
+    encoding = Encoding(vocabulary="clean", num_words=50, maxlen=7)
+    index = {"good": 1, "film": 2, "über": 3}
+    path = save_encoding(tmp_path, encoding, index)
+    assert path == tmp_path / "encoding.json" and read_encoding(tmp_path) == (encoding, index)
+    assert json.loads(path.read_text())["word_index"] == "word_index.json.gz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["encoding.json", "word_index.json.gz"]  # no partial files
+
+
+@pytest.mark.parametrize(
+    "changes", [{"num_words": 3}, {"maxlen": 0}, {"vocabulary": "nltk"}], ids=["num_words", "maxlen", "vocabulary"]
+)
+def test_an_impossible_encoding_is_refused(changes):
+    with pytest.raises(Chapter12Error):
+        Encoding(**({"vocabulary": "keras", "num_words": 4, "maxlen": 1} | changes))
+    Encoding(vocabulary="keras", num_words=4, maxlen=1)  # the smallest that holds one word
+
+
+def test_a_word_is_kept_below_num_words_and_unknown_from_it_on():
+    encoding = Encoding(vocabulary="keras", num_words=10, maxlen=5)
+    encoded = encode("six seven", encoding, {"six": 6, "seven": 7})  # indices 9 (kept) and 10 (not)
+    assert encoded.indices == [0, 0, 1, 9, 2] and encoded.words == ["[START]", "six", "[OOV:seven]"]
+
+
+def test_save_model_leaves_the_model_or_nothing(tmp_path):
+    class Saved:
+        def save(self, path):
+            Path(path).write_bytes(b"model")
+
+    class Fails:
+        def save(self, path):
+            Path(path).write_bytes(b"half")
+            raise OSError("disk full")
+
+    target = save_model(Saved(), tmp_path / "models", "lstm", 3)
+    assert target == tmp_path / "models" / "lstm-seed3.keras" and target.read_bytes() == b"model"
+    with pytest.raises(OSError):
+        save_model(Fails(), tmp_path / "models", "lstm", 3)
+    assert target.read_bytes() == b"model"  # the good file stays
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["lstm-seed3.keras"]
+
+
+def test_the_report_says_each_answer_and_each_words_fate():
+    encoded = Encoded(indices=[1, 4, 2], words=["[START]", "good", "[OOV:rare]"], dropped=["zorb"], cut=2)
+    text = report(encoded, [Prediction("lstm-seed0", 0.5), Prediction("simple_rnn-seed0", 0.4999)])
+    assert text.splitlines() == [
+        "lstm-seed0               P(positive) = 0.500  (positive)",
+        "simple_rnn-seed0         P(positive) = 0.500  (negative)",
+        "",
+        "as the models read it: [START] good [OOV:rare]",
+        "cut: the first 2 words were cut off to keep the last 3",
+        "unknown (outside the vocabulary's most frequent words, read as [OOV]): rare",
+        "not in the vocabulary at all (dropped, as in the training data): zorb",
+    ]
+    plain = report(Encoded(indices=[1, 4], words=["[START]", "good"]), [Prediction("m", 0.9)])
+    assert plain.splitlines()[2:] == ["as the models read it: [START] good"]
 
 
 # ----------------------------------------------------------------------------- the measurements

@@ -258,3 +258,68 @@ def test_fit_model_trains_a_model_it_did_not_build_as_fit_does(result_seed0):
     assert fitted.history == result_seed0.history and Count.epochs == TINY.epochs
     assert (fitted.n_train, fitted.n_val) == (result_seed0.n_train, result_seed0.n_val)
     assert len(fitted.epoch_seconds) == TINY.epochs and fitted.model is model
+
+
+# ----------------------------------------------------------------------------- what mutation testing found
+
+
+def test_each_epoch_is_timed_within_the_runs_own_time():
+    """Each epoch's seconds are the time between its begin and its end: positive, and together no more than the
+    wall time of the whole fit (a timer that added the clock instead of subtracting it passed the suite)."""
+    import time
+
+    from chapter12.train import fit
+
+    started = time.perf_counter()
+    fitted = fit("simple_rnn", make_data(), TINY.replace(epochs=1), seed=0)
+    wall = time.perf_counter() - started
+    assert len(fitted.epoch_seconds) == 1 and 0 < fitted.epoch_seconds[0] <= wall
+
+
+def test_fit_validates_unless_told_not_to():
+    from chapter12.train import fit
+
+    config = TINY.replace(epochs=1)
+    assert set(fit("simple_rnn", make_data(), config, seed=0).history) == HISTORY_KEYS
+    assert set(fit("simple_rnn", make_data(), config, seed=0, validate=False).history) == {"loss", "accuracy"}
+
+
+def test_the_smallest_splittable_data_trains_and_one_review_less_is_refused():
+    """Two reviews split 1 + 1 (floor(2 * 0.8) = 1): the smallest that trains; one review leaves none to train."""
+    from chapter12.train import fit
+
+    config = TINY.replace(epochs=1, batch_size=1)
+    fitted = fit("simple_rnn", make_data(n_train=2), config, seed=0)
+    assert (fitted.n_train, fitted.n_val) == (1, 1)
+    message = "validation_split=0.2 leaves 0 training and 1 validation reviews; use more data or another split"
+    with pytest.raises(Chapter12Error, match=f"^{message}$"):
+        fit("simple_rnn", make_data(n_train=1), config, seed=0)
+
+
+def test_the_result_shows_and_compares_without_its_model(result_seed0):
+    import dataclasses
+
+    assert "keras_model" not in repr(result_seed0) and "Sequential" not in repr(result_seed0)
+    assert dataclasses.replace(result_seed0, keras_model=object()) == result_seed0  # the numbers, not the model
+    fields = {f.name: f for f in dataclasses.fields(RunResult)}
+    bare = RunResult(**{name: getattr(result_seed0, name) for name in fields if name != "keras_model"})
+    assert bare.keras_model is None
+
+
+def test_the_defaults_are_the_books_run_silent_where_asked(result_seed0, capfd):
+    """fit and fit_model print nothing by default and build the book's model (no mask); train_and_evaluate
+    trains seed 0 and prints one line per epoch (Keras's verbose=2) and nothing for the test evaluation."""
+    from chapter12.models import build_model
+    from chapter12.train import evaluate, fit, fit_model
+
+    config = TINY.replace(epochs=1)
+    fitted = fit("simple_rnn", make_data(), config, seed=0)
+    assert fitted.model.layers[0].mask_zero is False
+    fit_model(build_model("simple_rnn", config, maxlen=MAXLEN), make_data(), config)
+    evaluate(fitted.model, make_data())
+    assert capfd.readouterr().out == ""
+    again = train_and_evaluate("simple_rnn", make_data(), config=TINY)
+    assert again.seed == 0 and again.history == result_seed0.history
+    out = capfd.readouterr().out
+    assert out.count("Epoch ") == TINY.epochs and out.count("val_loss") == TINY.epochs, out
+    assert "\b" not in out and "━" not in out  # no progress bar: neither the epochs' nor the evaluation's
