@@ -33,6 +33,8 @@ from chapter12.imdb import (
 from chapter12.errors import Chapter12Error
 from chapter12.imdb.sources import BundledSample, KerasDownload, NpzFile, StanfordReviews
 
+from chapter12.imdb.keras_steps import pad_ragged
+from chapter12.imdb.ragged import Ragged
 from conftest import STANFORD_REVIEWS, WORDS, make_keras_reviews, pack_stanford_targz, write_keras_npz
 
 keras = pytest.importorskip("keras")
@@ -109,10 +111,27 @@ def test_maxlen_keeps_what_keras_keeps_at_each_edge(edge_npz, monkeypatch, maxle
 
 @pytest.mark.parametrize("maxlen", [3, 5])  # 3: nothing kept; 5: training keeps one review, the test split none
 def test_maxlen_that_empties_either_split_raises_as_keras_does(edge_npz, monkeypatch, maxlen):
-    with pytest.raises(ValueError, match="Increase maxlen"):
+    with pytest.raises(ValueError, match="Increase maxlen") as theirs:
         keras_load(monkeypatch, edge_npz, maxlen=maxlen)
-    with pytest.raises(Chapter12Error, match="Increase maxlen"):
+    with pytest.raises(Chapter12Error, match="Increase maxlen") as ours:
         load_imdb(source=edge_npz, maxlen=maxlen)
+    assert str(ours.value) == str(theirs.value)  # Keras's own words
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: pad([[1, 2]], maxlen=0), "maxlen must be at least 1, got 0"),
+        (lambda: pad_ragged(Ragged.from_sequences([[1, 2]]), maxlen=0), "maxlen must be at least 1, got 0"),
+        (lambda: pad([[1, 2]], padding="mid"), "padding must be 'pre' or 'post', got 'mid'"),
+        (lambda: pad([[1, 2]], truncating="end"), "truncating must be 'pre' or 'post', got 'end'"),
+    ],
+    ids=["pad-maxlen", "pad_ragged-maxlen", "padding", "truncating"],
+)
+def test_padding_settings_are_refused_by_name(call, message):
+    with pytest.raises(Chapter12Error) as refused:
+        call()
+    assert str(refused.value) == message
 
 
 def test_equality_check_has_teeth(tiny_npz, monkeypatch):
