@@ -374,6 +374,24 @@ def test_word_index_json_that_does_not_parse(tiny_npz, text, message):
         get_word_index(tiny_npz)
 
 
+def test_word_index_errors_say_which_file_what_is_wrong_and_what_to_do(tmp_path):
+    from chapter12.imdb.words import read_word_index
+
+    path = tmp_path / "imdb_word_index.json"
+    fix = "get a fresh copy of imdb_word_index.json"
+    cases = [
+        ("[1, 2]", f"{path} is not a word -> rank mapping (a JSON object); {fix}"),
+        ('{"a": 0}', f"{path} is not a word -> rank mapping: 'a' maps to 0, not a whole number of at least 1; {fix}"),
+        ("{not json", f"{path} is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2"),
+    ]
+    for text, message in cases:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(Chapter12Error) as refused:
+            read_word_index(path)
+        assert str(refused.value).startswith(message), str(refused.value)
+    assert str(refused.value).endswith(f" (char 1)); {fix}")
+
+
 # ----------------------------------------------------------------------------- cache
 
 
