@@ -221,3 +221,26 @@ def test_usage_says_truly_how_close_the_cells_in_code_came_to_keras():
     largest = max(v for model in measured.values() for v in model.values())
     assert largest < 1e-6
     assert "(the reference run measured differences below 1e-6)" in docs_text("usage.md")
+
+
+def test_the_full_sweeps_wall_time_is_from_its_first_start_to_its_last_finish():
+    from datetime import datetime, timedelta
+
+    cells = [json.loads(line) for line in (RESULTS / "sweep_full" / "results.jsonl").read_text().splitlines()[1:]]
+    starts = [datetime.fromisoformat(c["finished"]) - timedelta(seconds=c["seconds"]) for c in cells]
+    wall = max(datetime.fromisoformat(c["finished"]) for c in cells) - min(starts)
+    minutes, seconds = divmod(round(wall.total_seconds()), 60)
+    failed = sum(c["status"] != "ok" for c in cells)
+    assert failed == 0
+    assert f"{len(cells)} cells, none failed, {minutes} min {seconds} s." in docs_text("sweeps.md")
+
+
+def test_the_sizes_the_docs_give_are_the_files_and_the_limit():
+    from chapter12.run.publish import LIMIT_BYTES
+
+    files = ROOT / "chapter12" / "imdb" / "files"
+    sample = f"{(files / 'imdb_sample.npz').stat().st_size / 1e6:.1f} MB"
+    index = f"{(files / 'keras_imdb_word_index.json.gz').stat().st_size / 1e6:.1f} MB"
+    assert f"({sample}, with Keras's word index {index} beside it)" in docs_text("usage.md")
+    assert f"({sample}, plus Keras's word index, {index})" in docs_text("data.md")
+    assert f"refuses a reference over {LIMIT_BYTES / 2**20:.0f} MB" in docs_text("usage.md")
