@@ -87,3 +87,30 @@ def test_a_data_variable_that_points_nowhere_fails(capsys, monkeypatch, tmp_path
     monkeypatch.setenv("CHAPTER12_DATA", str(tmp_path / "nowhere.tar.gz"))
     assert main(["doctor"]) == 1
     assert any(line.startswith("[FAIL] data: $CHAPTER12_DATA") and "does not exist" in line for line in _lines(capsys))
+
+
+@pytest.mark.parametrize("blocked", ["numpy", "packaging"])
+def test_doctor_runs_where_a_package_cannot_be_imported_and_says_so(tmp_path, blocked):
+    """The command itself must not need what it checks for: with numpy (or packaging) unimportable, `python -m
+    chapter12 doctor` still prints every line and fails with status 1, without a traceback (it crashed at
+    import when numpy was missing)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / blocked).mkdir()
+    (tmp_path / blocked / "__init__.py").write_text(f'raise ImportError("No module named {blocked!r}")\n')
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(root)]), TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, "-m", "chapter12", "doctor"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1].endswith("problems found: fix the [FAIL] lines above")
+    assert any(line.startswith("[FAIL]") and "Keras backend tensorflow" in line for line in lines)
+    if blocked == "numpy":
+        assert "[FAIL] data: cannot be checked (No module named 'numpy'); install the packages marked" in done.stdout
+    else:
+        assert "[FAIL] packaging is not installed, so no version can be checked against its range" in done.stdout

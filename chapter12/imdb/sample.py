@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 
 from chapter12.errors import Chapter12Error
+from chapter12.book import QUICK_EPOCHS  # the quick run's epochs (the book's 5 on the full data); see below
 from chapter12.imdb.ragged import RawImdb, save_raw_npz
 from chapter12.imdb.sources import SAMPLE_FILE, resolve_source
 
 # The smallest draw measured in which the book's simple RNN learns on the sample (test accuracy at least 0.62 with
 # seeds 0, 1 and 2; 4,000, 8,000 and 12,000 training reviews did not reach it in 5 epochs, nor 4,000 and 8,000 in
-# 10): 16,000 training reviews and QUICK_EPOCHS epochs. benchmarks/quick_setting.py measures it;
+# 10): 16,000 training reviews and QUICK_EPOCHS (6) epochs. benchmarks/quick_setting.py measures it;
 # benchmarks/results/quick_setting/ holds the runs.
 SAMPLE_TRAIN = 16000
 SAMPLE_TEST = 2000
 SAMPLE_SEED = 2024
-QUICK_EPOCHS = 6  # epochs of the accuracy notebook's quick run (the book's 5 on the full data)
 # The timing notebook's quick run times the sample's first 4,000 training reviews (3,200 after the validation split):
 # a ratio of times needs no more, and the quick run stays short.
 QUICK_TIMING_REVIEWS = 4000

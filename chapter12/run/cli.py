@@ -10,11 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NoReturn
 
-from chapter12.book import BookConfig
+from chapter12.book import QUICK_EPOCHS, BookConfig
 from chapter12.checks import MODEL_KINDS, VOCABULARIES, check_can_create_folder
 from chapter12.errors import Chapter12Error, Stopped, exit_status, how_stopped
 from chapter12.report.notebooks import NOTEBOOKS
-from chapter12.imdb.sample import QUICK_EPOCHS
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -49,9 +49,11 @@ def _requirements() -> list[tuple[str, str, str | None]]:
 
 def package_lines() -> list[tuple[str, str]]:
     """A line per declared package: installed and in range, out of range, or missing."""
-    from packaging.specifiers import SpecifierSet
-
     lines = [(OK if sys.version_info >= (3, 10) else FAIL, f"python {platform.python_version()} (wants >=3.10)")]
+    try:
+        from packaging.specifiers import SpecifierSet
+    except ImportError:  # Keras depends on it: an environment without it has not had the requirements installed
+        return lines + [(FAIL, f"packaging is not installed, so no version can be checked against its range: {_FIX}")]
     try:
         wanted = _requirements()
     except metadata.PackageNotFoundError:
@@ -149,7 +151,10 @@ def tool_lines() -> list[tuple[str, str]]:
 
 def data_lines() -> list[tuple[str, str]]:
     """The data sources a run could use: the bundled sample, $CHAPTER12_DATA, Keras's download cache."""
-    from chapter12.imdb.sources import DATA_ENV, sample_path
+    try:
+        from chapter12.imdb.sources import DATA_ENV, sample_path
+    except ImportError as e:  # numpy, which the data layer needs, is missing or broken: said above
+        return [(FAIL, f"data: cannot be checked ({e}); install the packages marked [FAIL] above")]
 
     sample = sample_path()
     lines = [
