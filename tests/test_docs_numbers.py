@@ -244,3 +244,15 @@ def test_the_sizes_the_docs_give_are_the_files_and_the_limit():
     assert f"({sample}, with Keras's word index {index} beside it)" in docs_text("usage.md")
     assert f"({sample}, plus Keras's word index, {index})" in docs_text("data.md")
     assert f"refuses a reference over {LIMIT_BYTES / 2**20:.0f} MB" in docs_text("usage.md")
+
+
+def test_the_bounds_bad_input_names_are_the_codes():
+    from chapter12.sweep import scheduler
+
+    text = docs_text("bad-input.md")
+    connect, greet = f"{scheduler.CONNECT_SECONDS:g}", f"{scheduler.GREETING_SECONDS:g}"
+    assert f"with the client's {connect} s bound, and waits at most {greet} s" in text
+    assert f"sent no Dask greeting in {greet} s" in text
+    assert scheduler.CONNECT_SECONDS + scheduler.GREETING_SECONDS <= 20  # "one line within about 20 s"
+    pause = re.search(r"time\.sleep\((\d+)\)", (ROOT / "tests" / "test_interrupt.py").read_text()).group(1)
+    assert f"each file waits {pause} s before it is moved into place" in text
