@@ -906,3 +906,52 @@ def test_fast_padding_path_equals_the_keras_path_on_the_real_sample():
     (px_train, _), (px_test, _) = load_padded(source="sample")
     np.testing.assert_array_equal(px_train, pad(x_train))
     np.testing.assert_array_equal(px_test, pad(x_test))
+
+
+# ----------------------------------------------------------------------------- the raw file form (ragged.py)
+
+
+def test_raw_reviews_written_are_the_reviews_read_and_cannot_be_changed_in_place(tmp_path):
+    import dataclasses
+
+    from chapter12.imdb.ragged import RawImdb, read_raw_npz, save_raw_npz
+
+    raw = RawImdb(
+        Ragged.from_sequences([[5, 6, 7], [8]]), np.array([1, 0]), Ragged.from_sequences([[9, 9]]), np.array([1])
+    )
+    save_raw_npz(tmp_path / "raw.npz", raw)
+    back = read_raw_npz(tmp_path / "raw.npz")
+    assert back.x_train.to_lists() == [[5, 6, 7], [8]] and back.x_test.to_lists() == [[9, 9]]
+    assert back.y_train.tolist() == [1, 0] and back.y_test.tolist() == [1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.y_train = np.array([0, 0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.x_train.values = np.array([1])
+
+
+def test_a_raw_file_without_its_arrays_or_with_a_pickle_is_refused(tmp_path):
+    from chapter12.imdb.ragged import read_raw_npz
+
+    np.savez(tmp_path / "partial.npz", train_values=np.array([1]), y_train=np.array([1]))
+    with pytest.raises(Chapter12Error) as refused:
+        read_raw_npz(tmp_path / "partial.npz")
+    assert str(refused.value) == (
+        f"{tmp_path / 'partial.npz'} lacks train_offsets, test_values, test_offsets, y_test; "
+        "it is not a chapter12 data file"
+    )
+    np.savez(
+        tmp_path / "damaged.npz",
+        train_values=np.array([5, 6]),
+        train_offsets=np.array([0, 3]),  # claims three values, holds two
+        y_train=np.array([1]),
+        test_values=np.array([7]),
+        test_offsets=np.array([0, 1]),
+        y_test=np.array([0]),
+    )
+    with pytest.raises(Chapter12Error) as refused:
+        read_raw_npz(tmp_path / "damaged.npz")
+    assert str(refused.value) == f"{tmp_path / 'damaged.npz'}: the train offsets do not match its values; it is damaged"
+    arrays = {k: np.array([0, 1]) for k in ("train_values", "train_offsets", "test_values", "test_offsets", "y_test")}
+    np.savez(tmp_path / "pickled.npz", y_train=np.array([{"not": "a label"}], dtype=object), **arrays)
+    with pytest.raises(ValueError, match="allow_pickle=False"):  # never unpickled
+        read_raw_npz(tmp_path / "pickled.npz")

@@ -196,24 +196,41 @@ def test_predict_on_the_reference_is_each_models_own_answer_on_the_encoded_text(
 def test_predict_refuses_what_it_cannot_read_in_one_line(tmp_path):
     import shutil
 
-    with pytest.raises(Chapter12Error, match="is not a folder; pass the --out folder"):
-        saved_models(tmp_path / "nowhere")
-    (tmp_path / "empty" / "models").mkdir(parents=True)
-    (tmp_path / "empty" / "models" / ".lstm-seed0.part.keras").write_bytes(b"partial")
-    with pytest.raises(Chapter12Error, match=r"holds no saved models \(models/\*.keras\)"):
-        saved_models(tmp_path / "empty")  # a partial file left by a stopped save is not a model
-    with pytest.raises(Chapter12Error, match="the review is empty"):
-        predict(REFERENCE, " \n\t ")
-    with pytest.raises(Chapter12Error, match="none of the words of the review is in the run's vocabulary"):
-        predict(REFERENCE, "zorblax quuxly flibbertigibbetz")
+    def refusal(call, *args):
+        with pytest.raises(Chapter12Error) as refused:
+            call(*args)
+        return str(refused.value)
+
+    nowhere, empty = tmp_path / "nowhere", tmp_path / "empty"
+    assert refusal(saved_models, nowhere) == (
+        f"{nowhere} is not a folder; pass the --out folder of a `python -m chapter12 reproduce` run"
+    )
+    (empty / "models").mkdir(parents=True)
+    (empty / "models" / ".lstm-seed0.part.keras").write_bytes(b"partial")  # left by a stopped save: not a model
+    assert refusal(saved_models, empty) == (
+        f"{empty} holds no saved models (models/*.keras); run `python -m chapter12 reproduce --out {empty}` with "
+        "the accuracy notebook first"
+    )
+    assert refusal(predict, REFERENCE, " \n\t ") == (
+        "the review is empty; pass some text, a file with --file, or text on standard input"
+    )
+    assert refusal(predict, REFERENCE, "zorblax quuxly flibbertigibbetz") == (
+        "none of the words of the review is in the run's vocabulary (keras); write it in English words"
+    )
     copy = tmp_path / "copy"
     shutil.copytree(REFERENCE / "models", copy / "models")
     (copy / "models" / "encoding.json").unlink()
-    with pytest.raises(Chapter12Error, match="holds no saved models' encoding \\(encoding.json is missing\\)"):
+    with pytest.raises(Chapter12Error) as refused:
         predict(copy, "a good film")
+    assert str(refused.value) == (
+        f"{copy / 'models'} holds no saved models' encoding (encoding.json is missing); pass the --out folder of a "
+        "reproduce run that ran the accuracy notebook"
+    )
     (copy / "models" / "encoding.json").write_text('{"vocabulary": "keras", "word_index": "x"}')
-    with pytest.raises(Chapter12Error, match="encoding.json cannot be read \\(TypeError"):
+    with pytest.raises(Chapter12Error) as refused:
         read_encoding(copy / "models")
+    assert str(refused.value).startswith(f"{copy / 'models' / 'encoding.json'} cannot be read (TypeError: ")
+    assert str(refused.value).endswith("); run reproduce again")
     shutil.copy(REFERENCE / "models" / "encoding.json", copy / "models")
     (copy / "models" / "simple_rnn-seed0.keras").write_bytes(b"not a zip")
     with pytest.raises(Chapter12Error, match="simple_rnn-seed0.keras is not a Keras model that can be loaded"):
@@ -229,6 +246,19 @@ def test_an_encoding_saved_is_the_encoding_read(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["encoding.json", "word_index.json.gz"]  # no partial files
 
 
+def test_the_same_encoding_saved_twice_is_the_same_bytes(tmp_path):
+    """A regenerated reference must differ only where a result moved: the word index is written in word order
+    and gzipped without a timestamp, whatever the order of the dict and the time of day."""
+    encoding = Encoding(vocabulary="keras", num_words=50, maxlen=7)
+    for folder, index in (("a", {"film": 2, "good": 1}), ("b", {"good": 1, "film": 2})):
+        (tmp_path / folder).mkdir()
+        save_encoding(tmp_path / folder, encoding, index)
+    for name in ("encoding.json", "word_index.json.gz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    raw = (tmp_path / "a" / "word_index.json.gz").read_bytes()
+    assert raw[4:8] == bytes(4)  # gzip's MTIME field: no timestamp
+
+
 @pytest.mark.parametrize(
     "changes", [{"num_words": 3}, {"maxlen": 0}, {"vocabulary": "nltk"}], ids=["num_words", "maxlen", "vocabulary"]
 )
@@ -238,6 +268,26 @@ def test_an_impossible_encoding_is_refused(changes):
     Encoding(vocabulary="keras", num_words=4, maxlen=1)  # the smallest that holds one word
 
 
+def test_an_encoding_is_a_fixed_value_and_its_checks_name_the_field():
+    import dataclasses
+
+    encoding = Encoding(vocabulary="keras", num_words=2500, maxlen=100)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        encoding.maxlen = 200  # the models were trained on one encoding: it cannot drift after reading
+    assert {encoding: 1}[Encoding(vocabulary="keras", num_words=2500, maxlen=100)] == 1
+    with pytest.raises(Chapter12Error, match="^num_words must be at least 4, got 3$"):
+        Encoding(vocabulary="keras", num_words=3, maxlen=100)
+    with pytest.raises(Chapter12Error, match="^maxlen must be at least 1, got 0$"):
+        Encoding(vocabulary="keras", num_words=2500, maxlen=0)
+
+
+def test_an_encoded_text_starts_with_nothing_dropped_and_nothing_cut():
+    first, second = Encoded(indices=[1], words=["[START]"]), Encoded(indices=[1], words=["[START]"])
+    assert (first.dropped, first.cut) == ([], 0)
+    first.dropped.append("zorb")
+    assert second.dropped == []  # each its own list
+
+
 def test_a_word_is_kept_below_num_words_and_unknown_from_it_on():
     encoding = Encoding(vocabulary="keras", num_words=10, maxlen=5)
     encoded = encode("six seven", encoding, {"six": 6, "seven": 7})  # indices 9 (kept) and 10 (not)
@@ -245,21 +295,23 @@ def test_a_word_is_kept_below_num_words_and_unknown_from_it_on():
 
 
 def test_save_model_leaves_the_model_or_nothing(tmp_path):
-    class Saved:
-        def save(self, path):
-            Path(path).write_bytes(b"model")
-
     class Fails:
         def save(self, path):
             Path(path).write_bytes(b"half")
             raise OSError("disk full")
 
-    target = save_model(Saved(), tmp_path / "models", "lstm", 3)
-    assert target == tmp_path / "models" / "lstm-seed3.keras" and target.read_bytes() == b"model"
-    with pytest.raises(OSError):
-        save_model(Fails(), tmp_path / "models", "lstm", 3)
-    assert target.read_bytes() == b"model"  # the good file stays
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["lstm-seed3.keras"]
+    folder = tmp_path / "run" / "models"  # neither exists yet
+    model = _tiny_model()
+    target = save_model(model, folder, "lstm", 3)  # a real Keras model: Keras insists on the .keras suffix
+    assert target == folder / "lstm-seed3.keras"
+    assert save_model(_tiny_model(seed=1), folder, "lstm", 3) == target  # saved again into the same folder
+    again = keras.saving.load_model(target, compile=False)
+    np.testing.assert_array_equal(again.layers[0].get_weights()[0], _tiny_model(seed=1).layers[0].get_weights()[0])
+    good = target.read_bytes()
+    with pytest.raises(OSError, match="^disk full$"):
+        save_model(Fails(), folder, "lstm", 3)
+    assert target.read_bytes() == good  # the good file stays
+    assert sorted(p.name for p in folder.iterdir()) == ["lstm-seed3.keras"]  # and no partial file
 
 
 def test_the_report_says_each_answer_and_each_words_fate():
