@@ -121,7 +121,7 @@ def object_array(x: Ragged) -> np.ndarray:
 
 
 def _shift(x: Ragged, index_from: int | None) -> Ragged:
-    return Ragged(x.values + (index_from or 0), x.offsets) if index_from else x
+    return Ragged(x.values + index_from, x.offsets) if index_from else x
 
 
 def _prepend(x: Ragged, marker: int) -> Ragged:
