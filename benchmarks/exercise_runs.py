@@ -29,17 +29,20 @@ EPOCHS = 4  # maxlen-cost: the median of epochs 2-4 per cell (the first also com
 
 
 def batch_size(rounds: int) -> dict:
-    """The timing notebook's measurement at batch 128 and 512, alternated over the rounds."""
+    """The timing notebook's measurement at batch 128 and 512, alternated over the rounds: even rounds run 128
+    first, odd rounds 512 first, so that neither size always meets the machine warm (each entry says which ran
+    first)."""
     from chapter12.environment import environment_info
     from chapter12.timing import TimingSettings, measure_backend, timing_summary
 
     runs = []
     for round_ in range(rounds):
-        for batch in (128, 512):
+        order = (128, 512) if round_ % 2 == 0 else (512, 128)
+        for batch in order:
             settings = TimingSettings(variants=["book"], epochs=3, repeats=1, quick=True, batch_size=batch)
             part = measure_backend(settings, log=lambda line: print(f"  batch {batch}: {line}", flush=True))
             for entry in part["timing"]:
-                runs.append(entry | {"round": round_})
+                runs.append(entry | {"round": round_, "first": order[0]})
     by_batch = {}
     for batch in (128, 512):
         summary = timing_summary([r | {"repeat": r["round"]} for r in runs if r["batch_size"] == batch])
