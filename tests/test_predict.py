@@ -233,8 +233,13 @@ def test_predict_refuses_what_it_cannot_read_in_one_line(tmp_path):
     assert str(refused.value).endswith("); run reproduce again")
     shutil.copy(REFERENCE / "models" / "encoding.json", copy / "models")
     (copy / "models" / "simple_rnn-seed0.keras").write_bytes(b"not a zip")
-    with pytest.raises(Chapter12Error, match="simple_rnn-seed0.keras is not a Keras model that can be loaded"):
-        predict(copy, "a good film")
+    damaged = copy / "models" / "simple_rnn-seed0.keras"
+    with pytest.raises(Exception) as keras_says:
+        keras.saving.load_model(damaged)
+    reason = str(keras_says.value).splitlines()[0]
+    assert refusal(predict, copy, "a good film") == (
+        f"{damaged} is not a Keras model that can be loaded ({reason}); delete it, or run reproduce again"
+    )
 
 
 def test_an_encoding_saved_is_the_encoding_read(tmp_path):
@@ -314,17 +319,30 @@ def test_save_model_leaves_the_model_or_nothing(tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["lstm-seed3.keras"]  # and no partial file
 
 
+@needs_reference
+def test_predict_loads_the_models_for_answers_only_and_prints_nothing(capfd):
+    from chapter12.predict import load_models
+
+    models = load_models(saved_models(REFERENCE))
+    assert list(models) == ["lstm-seed0", "simple_rnn-seed0"]
+    assert not any(model.compiled for model in models.values())  # no optimizer state: only answers are asked for
+    capfd.readouterr()
+    predict(REFERENCE, "a good film")
+    assert capfd.readouterr().out == ""  # no progress bar before the report
+
+
 def test_the_report_says_each_answer_and_each_words_fate():
-    encoded = Encoded(indices=[1, 4, 2], words=["[START]", "good", "[OOV:rare]"], dropped=["zorb"], cut=2)
+    words = ["[START]", "good", "[OOV:rare]", "[OOV:odd]"]
+    encoded = Encoded(indices=[1, 4, 2, 2], words=words, dropped=["zorb", "quux"], cut=2)
     text = report(encoded, [Prediction("lstm-seed0", 0.5), Prediction("simple_rnn-seed0", 0.4999)])
     assert text.splitlines() == [
         "lstm-seed0               P(positive) = 0.500  (positive)",
         "simple_rnn-seed0         P(positive) = 0.500  (negative)",
         "",
-        "as the models read it: [START] good [OOV:rare]",
-        "cut: the first 2 words were cut off to keep the last 3",
-        "unknown (outside the vocabulary's most frequent words, read as [OOV]): rare",
-        "not in the vocabulary at all (dropped, as in the training data): zorb",
+        "as the models read it: [START] good [OOV:rare] [OOV:odd]",
+        "cut: the first 2 words were cut off to keep the last 4",
+        "unknown (outside the vocabulary's most frequent words, read as [OOV]): rare, odd",
+        "not in the vocabulary at all (dropped, as in the training data): zorb, quux",
     ]
     plain = report(Encoded(indices=[1, 4], words=["[START]", "good"]), [Prediction("m", 0.9)])
     assert plain.splitlines()[2:] == ["as the models read it: [START] good"]
