@@ -294,3 +294,46 @@ def test_params_from_keras_without_bias():
     np.testing.assert_array_equal(params["b_f"], np.zeros((units, 1)))
     result = lstm_forward(to_book_layout(x), None, params)
     np.testing.assert_allclose(to_keras_layout(result.a), expected, atol=ATOL, rtol=0)
+
+
+def test_sequence_loss_refuses_in_whole_sentences():
+    def refusal(*args, **kwargs):
+        with pytest.raises(Chapter12Error) as refused:
+            sequence_loss(*args, **kwargs)
+        return str(refused.value)
+
+    assert refusal(np.full((1, 2, 3), 0.5), np.zeros((2, 3))) == (
+        "y has shape (2, 3) but y_hat has shape (1, 2, 3); pass labels laid out like the predictions, (n_y, m, T_y)"
+    )
+    assert refusal(np.full((2,), 0.5), np.zeros(2)) == "y_hat must be (n_y, m, T_y) or (n_y, m) but has shape (2,)"
+    assert refusal(np.full((1, 2), 0.5), np.zeros((1, 2)), reduce="average") == (
+        "reduce must be 'none', 'sum' or 'mean'; got 'average'"
+    )
+
+
+def test_sequence_loss_takes_whole_number_predictions_as_floats():
+    y = np.array([[1, 0, 1]])
+    hard = np.array([[1, 0, 0]])  # integer predictions: the wrong one costs -log(EPSILON)
+    np.testing.assert_allclose(sequence_loss(hard, y), sequence_loss(hard.astype(np.float64), y))
+
+
+def test_the_lstm_keeps_each_steps_gates_and_they_make_its_cell_state():
+    """The gates lstm_forward keeps are those of each step: in their ranges, and c<t> = gamma_f * c<t-1> +
+    gamma_u * c_tilde with them, step by step (a run that kept no gates, or the wrong ones, fails)."""
+    rng = np.random.default_rng(0)
+    n_x, n_a, m, T_x = 3, 4, 2, 5
+    params = {f"W_{g}": rng.normal(size=(n_a, n_a + n_x)) for g in "fuco"}
+    params |= {f"b_{g}": rng.normal(size=(n_a, 1)) for g in "fuco"}
+    out = lstm_forward(rng.normal(size=(n_x, m, T_x)), None, params)
+    g = out.gates
+    assert set(g) == {"gamma_f", "gamma_u", "gamma_o", "c_tilde"}
+    for name in ("gamma_f", "gamma_u", "gamma_o"):
+        assert ((g[name] > 0) & (g[name] < 1)).all(), name
+    assert (np.abs(g["c_tilde"]) < 1).all()
+    c_prev = np.zeros((n_a, m))
+    for t in range(T_x):
+        np.testing.assert_allclose(
+            out.c[:, :, t], g["gamma_f"][:, :, t] * c_prev + g["gamma_u"][:, :, t] * g["c_tilde"][:, :, t]
+        )
+        np.testing.assert_allclose(out.a[:, :, t], g["gamma_o"][:, :, t] * np.tanh(out.c[:, :, t]))
+        c_prev = out.c[:, :, t]
