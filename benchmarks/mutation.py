@@ -143,6 +143,15 @@ def run(name: str, worktree: Path, mutmut: str, minutes: float | None = None) ->
     return record
 
 
+def _trimmed(diff: str) -> str:
+    """mutmut's diff of a change near the end of a file ends with context lines for lines past the file's end,
+    which no patch can match: cut them (git apply --recount then counts the hunk again)."""
+    lines = diff.splitlines()
+    while lines and lines[-1] in ("", " "):
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
 def recheck(name: str, worktree: Path) -> dict:
     """Apply each survivor of the record to the worktree's commit and run the module's tests against it.
 
@@ -161,7 +170,10 @@ def recheck(name: str, worktree: Path) -> dict:
     for s in record["survivors"]:
         key = str(s["id"])
         applied = subprocess.run(
-            ["git", "-C", str(worktree), "apply", "-p0", "-"], input=s["diff"], text=True, capture_output=True
+            ["git", "-C", str(worktree), "apply", "--recount", "-p0", "-"],
+            input=_trimmed(s["diff"]),
+            text=True,
+            capture_output=True,
         )
         if applied.returncode:
             results[key], evidence[key] = "does not apply", applied.stderr.strip().splitlines()[0]
