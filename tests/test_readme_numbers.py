@@ -20,7 +20,7 @@ README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "benchmarks" / "README.md"]
 
 
-GENERATED_PAGES = [README, ROOT / "docs" / "results.md"]
+GENERATED_PAGES = [README, *(ROOT / "docs" / page for page in ("results.md", "testing.md", "usage.md"))]
 
 
 def test_the_generated_blocks_are_what_the_results_files_give():
@@ -29,7 +29,7 @@ def test_the_generated_blocks_are_what_the_results_files_give():
         on_page = [m.group("name") for m in readme.BLOCK.finditer(page.read_text("utf-8"))]
         assert len(on_page) == len(set(on_page)), f"{page.name}: a block appears twice"
         names |= set(on_page)
-    assert names == set(readme.blocks()), "every generator has its block in the README or in docs/results.md"
+    assert names == set(readme.blocks()), "every generator has its block on one of GENERATED_PAGES"
     for page in GENERATED_PAGES:
         assert readme.stale(page.read_text(encoding="utf-8"), readme.blocks()) == [], f"run: {readme.__name__} --write"
         assert readme.cli([str(page), "--check"]) == 0
@@ -140,3 +140,19 @@ def test_the_licence_and_the_citation_say_what_they_cover():
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["cff-version"] == "1.2.0" and citation["title"] and citation["authors"]
     assert any(r["authors"][0]["family-names"] == "Maas" and r["year"] == 2011 for r in citation["references"])
+
+
+def test_the_suite_times_block_reads_the_tiers_records(tmp_path):
+    assert "Not measured in a fresh clone yet" in readme.suite_times_block(tmp_path)
+    record = {"commit": "f" * 40, "date": "2026-12-06", "cpu": "AMD EPYC", "cpu_count": 2, "failures": 0}
+    slowest = [{"test": "tests/test_a.py::test_b[x]", "seconds": 61.25}]
+    (tmp_path / "check.json").write_text(
+        json.dumps(record | {"tier": "check", "wall_seconds": 95.0, "tests": 700, "skipped": 1, "slowest": []})
+    )
+    (tmp_path / "test.json").write_text(
+        json.dumps(record | {"tier": "test", "wall_seconds": 450.0, "tests": 800, "skipped": 2, "slowest": slowest})
+    )
+    lines = readme.suite_times_block(tmp_path).splitlines()
+    assert lines[2] == "| `make check` | 1.6 | 699 | 1 | fffffff | 2-core AMD EPYC, 2026-12-06 |"
+    assert lines[3] == "| `make test` | 7.5 | 798 | 2 | fffffff | 2-core AMD EPYC, 2026-12-06 |"
+    assert lines[-1] == "| 61.2 | `tests/test_a.py::test_b[x]` |"

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from chapter12.book import BOOK_RESULTS
 from chapter12.files import write_text
-from chapter12.paths import CHECKOUT, SEEDS_RESULTS
+from chapter12.paths import CHECKOUT, COMMITTED_RESULTS, SEEDS_RESULTS
 from chapter12.paths import SWEEP_FULL as SWEEP_FULL_DIR
 from chapter12.report.claims import evaluate_claims, tally
+from chapter12.report.mutation import MUTATION_RESULTS, mutation_table, read_mutation_records
 from chapter12.report.results import timing_table_markdown
 from chapter12.report.speed import SPEED_RUNS, ratio_table, read_speed_runs, speed_table, speed_verdict
 from chapter12.report.padding import PADDING_RUNS, data_sets, padding_sentences, padding_table, read_padding_runs
@@ -329,8 +330,47 @@ def word2vec_block(results_file: Path = WORD2VEC_RESULTS) -> str:
     )
 
 
+def reference_time_block(reference: Path = REFERENCE) -> str:
+    """How long the reference run's notebooks took, from the seconds papermill's run recorded for each."""
+    results = json.loads((reference / "results.json").read_text(encoding="utf-8"))
+    env = results["environment"]
+    notebooks = results["notebooks"]
+    minutes = sum(n["seconds"] for n in notebooks) / 60
+    each = ", ".join(f"{n['name'].removesuffix('.ipynb')} {n['seconds'] / 60:.1f}" for n in notebooks)
+    return (
+        f"The {len(notebooks)} notebooks of the committed reference took {minutes:.1f} minutes on a "
+        f"{env['cpu_count']}-core {env['cpu']} ({each}; `reference/results.json`); `make reference` also executes the "
+        "sweep notebook on the committed sweep and copies the files.\n"
+    )
+
+
+SUITE_TIMES = COMMITTED_RESULTS / "suite"
+
+
+def suite_times_block(folder: Path = SUITE_TIMES) -> str:
+    """The test tiers' wall times in a fresh clone and the slowest tests of `make test` (benchmarks/suite_times.py)."""
+    files = [folder / f"{tier}.json" for tier in ("check", "test")]
+    if not all(f.is_file() for f in files):
+        return "Not measured in a fresh clone yet: `python benchmarks/suite_times.py CLONE check test` records it.\n"
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    rows = ["| command | minutes | tests passed | skipped | commit | machine |", "|---|---|---|---|---|---|"]
+    for r in records:
+        rows.append(
+            f"| `make {r['tier']}` | {r['wall_seconds'] / 60:.1f} | {r['tests'] - r['skipped'] - r['failures']} "
+            f"| {r['skipped']} | {r['commit'][:7]} | {r['cpu_count']}-core {r['cpu']}, {r['date']} |"
+        )
+    slowest = ["| seconds | test (`make test`, setup included) |", "|---|---|"]
+    slowest += [f"| {t['seconds']:.1f} | `{t['test']}` |" for t in records[1]["slowest"]]
+    return "\n".join(rows) + "\n\n" + "\n".join(slowest) + "\n"
+
+
+def mutation_block(folder: Path = MUTATION_RESULTS) -> str:
+    """The mutation testing records as one table (docs/testing.md)."""
+    return mutation_table(read_mutation_records(folder))
+
+
 def blocks() -> dict[str, str]:
-    """Every generated block of the README and of docs/results.md, by name."""
+    """Every generated block of the README and of the docs (GENERATED_PAGES), by name."""
     return {
         "book-table": book_table(),
         "lead-by-length": lead_table(),
@@ -342,6 +382,9 @@ def blocks() -> dict[str, str]:
         "seeds": seeds_block(),
         "timing": timing_block(),
         "inside": inside_block(),
+        "reference-time": reference_time_block(),
+        "mutation": mutation_block(),
+        "suite-times": suite_times_block(),
     }
 
 
