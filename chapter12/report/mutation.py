@@ -16,6 +16,7 @@ from chapter12.errors import Chapter12Error
 from chapter12.paths import COMMITTED_RESULTS
 
 MUTATION_RESULTS = COMMITTED_RESULTS / "mutation"
+FIELDS = ("module", "tests", "commit", "mutants", "counts", "survivors")  # what every record holds
 
 
 def read_mutation_records(folder: "str | os.PathLike" = MUTATION_RESULTS) -> dict[str, dict]:
@@ -25,7 +26,7 @@ def read_mutation_records(folder: "str | os.PathLike" = MUTATION_RESULTS) -> dic
     for path in sorted(folder.glob("*.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            lacking = [key for key in ("module", "tests", "commit", "mutants", "counts", "survivors") if key not in record]
+            lacking = [key for key in FIELDS if key not in record]
             if lacking:
                 raise KeyError(", ".join(lacking))
         except (OSError, ValueError, KeyError, TypeError) as e:
