@@ -55,14 +55,16 @@ STATUSES = {
 }
 
 
-PYTEST_OPTIONS = "-x -q -p no:cacheprovider"
+def _pytest_argv(tests: list[str]) -> list[str]:
+    """The one pytest command line of both mutmut's runner and recheck: stop at the first failure."""
+    return [str(PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
 
 
 def _pytest(worktree: Path, tests: list[str], timeout: float | None = None) -> tuple[str, str]:
     """Run the tests in the worktree: ("passed" | "failed" | "timed out", the line that says why)."""
     try:
         done = subprocess.run(
-            [str(PYTHON), "-m", "pytest", *PYTEST_OPTIONS.split(), *tests],
+            _pytest_argv(tests),
             cwd=worktree,
             capture_output=True,
             text=True,
@@ -87,8 +89,8 @@ def _check_setting(worktree: Path, tests: list[str]) -> None:
 
 
 def _runner(worktree: Path, tests: list[str]) -> str:
-    quoted = " ".join(shlex.quote(a) for a in tests)
-    return f"cd {shlex.quote(str(worktree))} && {PYTHON} -m pytest {PYTEST_OPTIONS} {quoted} >/dev/null 2>&1 || exit 1"
+    """mutmut's runner: the tests in the worktree, every failing status made 1 (mutmut 2 counts only 1 as killed)."""
+    return f"cd {shlex.quote(str(worktree))} && {shlex.join(_pytest_argv(tests))} >/dev/null 2>&1 || exit 1"
 
 
 def _git(worktree: Path, *args: str) -> str:

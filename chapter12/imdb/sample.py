@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from chapter12.errors import Chapter12Error
 from chapter12.book import QUICK_EPOCHS  # the quick run's epochs (the book's 5 on the full data); see below
+from chapter12.errors import Chapter12Error
 from chapter12.imdb.ragged import RawImdb, save_raw_npz
 from chapter12.imdb.sources import SAMPLE_FILE, resolve_source
 

@@ -52,6 +52,7 @@ ROOT = CHECKOUT
 SEEDS = SEEDS_RESULTS
 SWEEP_FULL = SWEEP_FULL_DIR / "results.jsonl"
 REFERENCE = ROOT / "reference"
+SUITE_TIMES = COMMITTED_RESULTS / "suite"  # benchmarks/suite_times.py's records of the test tiers
 MODEL_NAMES = {"simple_rnn": "simple RNN", "lstm": "LSTM"}
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) [^\n]*-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 
@@ -342,9 +343,6 @@ def reference_time_block(reference: Path = REFERENCE) -> str:
         f"{env['cpu_count']}-core {env['cpu']} ({each}; `reference/results.json`); `make reference` also executes the "
         "sweep notebook on the committed sweep and copies the files.\n"
     )
-
-
-SUITE_TIMES = COMMITTED_RESULTS / "suite"
 
 
 def suite_times_block(folder: Path = SUITE_TIMES) -> str:
