@@ -102,6 +102,42 @@ def jupyterlab(tmp_path):
             server.wait()
 
 
+PROMPTS = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
+
+
+def _state(page) -> str:
+    """What the page shows, for a failure message: each code cell's prompt and the kernel's status; a screenshot."""
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-accuracy-failed.png"))
+    prompts = [p.strip() for p in page.locator(PROMPTS).all_inner_texts()]
+    status = page.locator(".jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
+    return f"prompts {prompts}, kernel {status}; screenshot in {ARTIFACTS / 'jupyterlab-accuracy-failed.png'}"
+
+
+def _run_all_cells(page, sync_api, tries: int = 3) -> None:
+    """Run > Run All Cells, as a student clicks it, until a cell shows that it runs ([*] or a count).
+
+    The menu item can be clicked while JupyterLab still disables it (the notebook not yet the current widget):
+    the click then does nothing, and a student would click again. Seen once in CI: nothing ran for 15 minutes.
+    """
+    for _ in range(tries):
+        # A click on the parameters cell's prompt gives the notebook the focus (the first cell is collapsed).
+        page.locator(".jp-Notebook .jp-CodeCell", has_text="quick: bool = True").locator(".jp-InputArea-prompt").click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        item = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text="Run All Cells").first
+        item.wait_for(timeout=30_000)
+        item.click()
+        try:
+            page.wait_for_function(
+                f"() => [...document.querySelectorAll({PROMPTS!r})].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
+                timeout=60_000,
+                polling=500,
+            )
+            return
+        except sync_api.TimeoutError:  # nothing started: click again
+            page.keyboard.press("Escape")
+    pytest.fail(f"Run > Run All Cells started nothing in {tries} tries; {_state(page)}")
+
+
 def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (on Debian: apt-get install chromium); .ci/run installs it")
@@ -126,19 +162,23 @@ def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
             page.locator(".jp-DirListing-item", has_text="notebooks").first.dblclick(timeout=60_000)
             page.locator(".jp-DirListing-item", has_text=NOTEBOOK).first.dblclick(timeout=30_000)
             page.locator(".jp-Notebook .jp-CodeCell", has_text="quick: bool = True").first.wait_for(timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            # The kernel is ready (the toolbar's execution indicator says idle) before anything is run.
+            page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=120_000)
+            _run_all_cells(page, sync_api)
             # Done when every code cell shows its execution count, or as soon as one fails.
-            page.wait_for_function(
-                """() => {
-                    const error = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]';
-                    if (document.querySelector(error)) return true;
-                    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
-                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                }""",
-                timeout=900_000,
-                polling=1000,
-            )
+            try:
+                page.wait_for_function(
+                    """() => {
+                        const error = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]';
+                        if (document.querySelector(error)) return true;
+                        const prompts = [...document.querySelectorAll(PROMPTS)];
+                        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                    }""".replace("PROMPTS", repr(PROMPTS)),
+                    timeout=600_000,
+                    polling=1000,
+                )
+            except sync_api.TimeoutError:
+                pytest.fail(f"the notebook did not finish within 10 minutes; {_state(page)}")
             errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
             error_text = errors.first.inner_text() if errors.count() else ""
             figures = page.locator(".jp-Notebook .jp-RenderedImage img")
