@@ -207,6 +207,19 @@ def test_an_exploding_gradient_and_what_clipping_does_to_the_steps():
         runs[clip] = sgd_steps(net, x, y, steps=3, learning_rate=0.1, global_clipnorm=clip)
     plain, clipped = runs[None], runs[1.0]
     assert plain["gradient_norm"][0] == pytest.approx(clipped["gradient_norm"][0])  # the same first gradient
+    # ... and it is the gradient of the loss, as an eager GradientTape on the same untrained network gives it
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential(
+        [keras.Input((40, 4)), keras.layers.SimpleRNN(16), keras.layers.Dense(1, activation="sigmoid")]
+    )
+    scale_recurrent_weights(net.layers[0], 2.0)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.BinaryCrossentropy()(y, net(x, training=True))
+    eager = tape.gradient(loss, net.trainable_weights)
+    assert plain["loss"][0] == pytest.approx(float(loss), rel=1e-5)
+    assert plain["gradient_norm"][0] == pytest.approx(float(tf.linalg.global_norm(eager)), rel=1e-4)
     # plain SGD steps by learning rate x gradient; clipped, by at most learning rate x the clip
     assert plain["step_size"][0] == pytest.approx(0.1 * plain["gradient_norm"][0], rel=1e-3)
     assert clipped["step_size"][0] == pytest.approx(min(0.1, 0.1 * clipped["gradient_norm"][0]), rel=1e-3)
