@@ -14,6 +14,11 @@ INSTALLED := $(VENV)/.chapter12-installed
 QUICK_OUT ?= runs/quick
 FULL_OUT ?= runs/full
 REFERENCE_RUN ?= runs/reference
+# The suite runs on this many processes (pytest-xdist): on 2 cores, the tests that wait on a kernel, a browser or
+# a subprocess overlap with the others. The tests that read the session's quick run share one process
+# (tests/conftest.py), so that it is made once. JOBS=0 runs the suite in this process alone.
+JOBS ?= 2
+PYTEST_JOBS := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup)
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -40,7 +45,7 @@ check-ranges:
 	$(RANGES)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -r requirements.txt
 	$(RANGES)/bin/python -m pip install --quiet --no-deps -e .
 	$(RANGES)/bin/python -m pip freeze --exclude-editable | grep -iE '^(keras|tensorflow|numpy|papermill|dask)=='
-	$(RANGES)/bin/python -m pytest -m "not slow and not full" -q -p no:cacheprovider
+	$(RANGES)/bin/python -m pytest -m "not slow and not full" $(PYTEST_JOBS) -q -p no:cacheprovider
 
 # requirements.lock from the ranges of requirements.txt, with pip-tools in an environment of its own.
 lock:
@@ -63,7 +68,7 @@ lint: $(INSTALLED)
 	$(BIN)/python -m ruff format --check chapter12 tests benchmarks
 
 test: lint
-	$(BIN)/python -m pytest -m "not full" --durations=10
+	$(BIN)/python -m pytest -m "not full" $(PYTEST_JOBS) --durations=10
 
 # The book's experiment on the full Stanford data (one seed, both models: about 2-3 minutes on 2 cores); skipped
 # where ../shared/data/aclImdb_v1_labeled.tar.gz (or $$CHAPTER12_FULL_DATA) is absent. CI runs it after make test.
@@ -71,7 +76,7 @@ test-full: $(INSTALLED)
 	$(BIN)/python -m pytest -m full --durations=10
 
 check: lint
-	$(BIN)/python -m pytest -m "not slow and not full" --durations=10
+	$(BIN)/python -m pytest -m "not slow and not full" $(PYTEST_JOBS) --durations=10
 
 lab: $(INSTALLED)
 	$(BIN)/python -m jupyter lab --notebook-dir=notebooks $(LAB_ARGS)

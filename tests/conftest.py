@@ -279,6 +279,13 @@ def pytest_collection_modifyitems(config, items):
         files.add(file)
         if keys & SLOW:
             item.add_marker(pytest.mark.slow)
+        if "quick_run" in item.fixturenames:  # under pytest-xdist (make test): one process makes the quick run once
+            item.add_marker(pytest.mark.xdist_group("quick_run"))
+    # The files with slow tests first, each file's tests kept together and in order: under pytest-xdist the two
+    # processes start on the long tests and finish on the short ones, instead of one of them ending alone on a
+    # long test after the other has run out of work.
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
     stale = sorted(
         n
         for n in SLOW - names
