@@ -1,4 +1,4 @@
-"""Ctrl-C, SIGTERM or SIGHUP at any moment of `reproduce --quick --only accuracy`: exit 128 + the
+"""Ctrl-C, SIGTERM or SIGHUP at any moment of `reproduce --quick --only accuracy --models lstm`: exit 128 + the
 signal's number with one `error:` line, no traceback, no output folder (or a complete one, if the run
 had already finished), no staging folder or `.part` file left, and no process of the run still alive
 (the notebook's kernel included).
@@ -89,8 +89,10 @@ def test_ctrl_c(tmp_path, moment, name):
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
-    # Two epochs, small for test speed: "training" is the second one; "writing results" follows the whole notebook.
-    argv = ["reproduce", "--quick", "--only", "accuracy", "--epochs", "2", "--verbose", "--out", str(out)]
+    # One model for two epochs, small for test speed: "training" is the LSTM's second epoch; "writing results"
+    # follows the whole notebook.
+    argv = ["reproduce", "--quick", "--only", "accuracy", "--models", "lstm", "--epochs", "2", "--verbose"]
+    argv += ["--out", str(out)]
     # While the results are written, each file waits before it is moved into place, so the signal surely
     # finds the run writing (a run that had finished would prove nothing).
     launch = _SLOW_WRITES if moment == "writing results" else ""

@@ -34,8 +34,8 @@ from chapter12.sweep.grid import Grid, Settings, cell_key, read_grid_file
 from chapter12.report.records import append_line, done_keys, header, start_file
 
 SETTINGS = Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1, batch_size=128)
-# Small for test speed: 1 epoch, 20 or 40 words per review on the 4,000-review sample.
-FAST = ["--quick", "--epochs", "1"]
+# Small for test speed: 1 epoch in batches of 256, 20 or 40 words per review on the bundled sample.
+FAST = ["--quick", "--epochs", "1", "--batch-size", "256"]
 
 
 def _grid(**values) -> Grid:
@@ -379,7 +379,7 @@ def _bad_input_cases(tmp_path):
     from chapter12.imdb import resolve_source
 
     sample = resolve_source("sample").fingerprint()
-    start_file(other / "results.jsonl", dict(SETTINGS.to_dict(), data_fingerprint=sample, epochs=7))
+    start_file(other / "results.jsonl", dict(SETTINGS.to_dict(), data_fingerprint=sample, epochs=7, batch_size=256))
     return [
         (["--colour", "red"], tmp_path / "a", "unrecognized arguments: --colour red"),
         (["--grid", str(unknown)], tmp_path / "b", "unknown parameter 'colour'"),
