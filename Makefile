@@ -1,7 +1,7 @@
 # Two commands from a bare machine with Python 3.10+ and make:
 #   make quick   the chapter on the bundled sample (offline), then its handouts
 #   make test    the test suite (lint first), all but the full-data test (make test-full)
-# Also: make check (lint and the fast tier of the tests, about a minute: no notebook, training process,
+# Also: make check (lint and the fast tier of the tests, under two minutes: no notebook, training process,
 # Dask cluster or browser; for the edit-test loop).
 # Also: make lab (JupyterLab on notebooks/), make full DATA=PATH (the chapter's experiment, 3 seeds).
 # Every target creates .venv when it is missing and reinstalls only when requirements.txt or
