@@ -1,7 +1,7 @@
 # Two commands from a bare machine with Python 3.10+ and make:
 #   make quick   the chapter on the bundled sample (offline), then its handouts
 #   make test    the test suite (lint first), all but the full-data test (make test-full)
-# Also: make check (lint and the fast tier of the tests, under two minutes: no notebook, training process,
+# Also: make check (lint and the fast tier of the tests, about two minutes: no notebook, training process,
 # Dask cluster or browser; for the edit-test loop).
 # Also: make lab (JupyterLab on notebooks/), make full DATA=PATH (the chapter's experiment, 3 seeds).
 # Every target creates .venv when it is missing and reinstalls only when requirements.txt or
@@ -15,10 +15,10 @@ QUICK_OUT ?= runs/quick
 FULL_OUT ?= runs/full
 REFERENCE_RUN ?= runs/reference
 # The suite runs on this many processes (pytest-xdist): on 2 cores, the tests that wait on a kernel, a browser or
-# a subprocess overlap with the others. The tests that read the session's quick run share one process
-# (tests/conftest.py), so that it is made once. JOBS=0 runs the suite in this process alone.
+# a subprocess overlap with the others. The session's quick run is made once, by the first process that needs
+# it, under a file lock (tests/conftest.py). JOBS=0 runs the suite in this process alone.
 JOBS ?= 2
-PYTEST_JOBS := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup)
+PYTEST_JOBS := $(if $(filter 0,$(JOBS)),,-n $(JOBS))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 

@@ -279,8 +279,6 @@ def pytest_collection_modifyitems(config, items):
         files.add(file)
         if keys & SLOW:
             item.add_marker(pytest.mark.slow)
-        if "quick_run" in item.fixturenames:  # under pytest-xdist (make test): one process makes the quick run once
-            item.add_marker(pytest.mark.xdist_group("quick_run"))
     # The files with slow tests first, each file's tests kept together and in order: under pytest-xdist the two
     # processes start on the long tests and finish on the short ones, instead of one of them ending alone on a
     # long test after the other has run out of work.
@@ -301,13 +299,29 @@ def pytest_collection_modifyitems(config, items):
 def quick_run(tmp_path_factory):
     """One quick reproduction, shared by every test that reads a run folder: the accuracy and maths notebooks,
     seeds 0 and 1, one epoch in batches of 256 (small for test speed), on the bundled sample. Tests read it and
-    never change it; a test that changes a run copies it first."""
+    never change it; a test that changes a run copies it first.
+
+    Under pytest-xdist (make test) every process asks for it: the first makes it under the session's shared
+    temporary folder while holding a file lock, the others wait for the lock and read it. `quick.built` beside
+    the run's folder lists the process that made it (tests/test_notebooks.py checks that one did)."""
+    import fcntl
+
     from chapter12.run.reproduce import ReproduceOptions, reproduce
 
-    out = tmp_path_factory.mktemp("quick") / "run"
-    status = reproduce(
-        ReproduceOptions(out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]),
-        log=lambda *a: None,
-    )
-    assert status == 0
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "quick" / "run"
+    with open(shared / "quick.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "quick.built").exists():
+            out.parent.mkdir(exist_ok=True)
+            status = reproduce(
+                ReproduceOptions(
+                    out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]
+                ),
+                log=lambda *a: None,
+            )
+            assert status == 0
+            with open(shared / "quick.built", "a") as built:
+                built.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\n")
     return out

@@ -91,6 +91,8 @@ def test_accuracy_notebook_defaults_are_the_books():
 
 def test_reproduce_quick_writes_everything(quick_run):
     out = quick_run  # accuracy and maths, seeds 0 and 1, epochs=1 and batches of 256 (tests/conftest.py)
+    # made once for the whole session, however many pytest-xdist processes read it
+    assert len((out.parent.parent / "quick.built").read_text().splitlines()) == 1
     results = json.loads((out / "results.json").read_text())
     assert {(r["model"], r["seed"]) for r in results["runs"]} == {
         (m, s) for m in ("simple_rnn", "lstm") for s in (0, 1)
