@@ -103,6 +103,7 @@ def jupyterlab(tmp_path):
 
 
 PROMPTS = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
+PARAMETERS_CELL = '.jp-Notebook .jp-CodeCell:has-text("quick: bool = True")'
 
 
 def _state(page) -> str:
@@ -121,7 +122,7 @@ def _run_all_cells(page, sync_api, tries: int = 3) -> None:
     """
     for _ in range(tries):
         # A click on the parameters cell's prompt gives the notebook the focus (the first cell is collapsed).
-        page.locator(".jp-Notebook .jp-CodeCell", has_text="quick: bool = True").locator(".jp-InputArea-prompt").click()
+        page.locator(PARAMETERS_CELL).first.locator(".jp-InputArea-prompt").click()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         item = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text="Run All Cells").first
         item.wait_for(timeout=30_000)
@@ -161,7 +162,7 @@ def test_a_student_runs_the_accuracy_notebook_in_jupyterlab(jupyterlab):
             # The file browser, as a student would: the notebooks folder, then the notebook.
             page.locator(".jp-DirListing-item", has_text="notebooks").first.dblclick(timeout=60_000)
             page.locator(".jp-DirListing-item", has_text=NOTEBOOK).first.dblclick(timeout=30_000)
-            page.locator(".jp-Notebook .jp-CodeCell", has_text="quick: bool = True").first.wait_for(timeout=60_000)
+            page.locator(PARAMETERS_CELL).first.wait_for(timeout=60_000)
             # The kernel is ready (the toolbar's execution indicator says idle) before anything is run.
             page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=120_000)
             _run_all_cells(page, sync_api)

@@ -236,10 +236,9 @@ def sgd_steps(
 
     if steps < 1:
         raise Chapter12Error(f"steps must be at least 1, got {steps}")
-    x, y = _as_batch(x), np.asarray(y, dtype=np.float32)
+    x, y = tf.constant(_as_batch(x)), tf.constant(np.asarray(y, dtype=np.float32))
     optimizer = keras.optimizers.SGD(learning_rate, global_clipnorm=global_clipnorm)
     loss_fn = keras.losses.BinaryCrossentropy()
-    x, y = tf.constant(x), tf.constant(y)
 
     # One TensorFlow graph for the forward pass and its gradient, traced once: run eagerly, a recurrent layer
     # is a Python loop over the steps, and 60 steps on 100-step sequences took 16 s instead of about 1.
