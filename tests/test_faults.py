@@ -343,13 +343,14 @@ def test_corrupted_cache_is_detected_and_rebuilt(tmp_path, tiny_targz):
 # ----------------------------------------------------------------------------- runs
 
 
-def test_overwrite_replaces_the_old_run_completely(tmp_path):
+def test_overwrite_replaces_the_old_run_completely(tmp_path, small_imdb):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale_from_last_week.ipynb").write_text("{}")
     result = cli(
         "reproduce",
-        "--quick",
+        "--data",
+        str(small_imdb),  # 4,000 real reviews (tests/conftest.py): small for test speed
         "--only",
         "accuracy",
         "--epochs",

@@ -1,4 +1,5 @@
-"""Ctrl-C, SIGTERM or SIGHUP at any moment of `reproduce --quick --only accuracy --models lstm`: exit 128 + the
+"""Ctrl-C, SIGTERM or SIGHUP at any moment of `reproduce --only accuracy --models lstm` (on 4,000 real reviews, the
+`small_imdb` fixture's imdb.npz, for test speed): exit 128 + the
 signal's number with one `error:` line, no traceback, no output folder (or a complete one, if the run
 had already finished), no staging folder or `.part` file left, and no process of the run still alive
 (the notebook's kernel included).
@@ -81,7 +82,7 @@ SIGNALS = {
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
 @pytest.mark.parametrize("name", list(SIGNALS))
-def test_ctrl_c(tmp_path, moment, name):
+def test_ctrl_c(tmp_path, small_imdb, moment, name):
     wait_for, delay = MOMENTS[moment]
     signum, (to_group, how) = getattr(signal, name), SIGNALS[name]
     out = tmp_path / "out"
@@ -89,9 +90,11 @@ def test_ctrl_c(tmp_path, moment, name):
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
-    # One model for two epochs, small for test speed: "training" is the LSTM's second epoch; "writing results"
-    # follows the whole notebook.
-    argv = ["reproduce", "--quick", "--only", "accuracy", "--models", "lstm", "--epochs", "2", "--verbose"]
+    # One model on 4,000 reviews, small for test speed: "training" is the LSTM's second epoch (of two); the other
+    # moments need only one; "writing results" follows the whole notebook.
+    epochs = "2" if moment == "training" else "1"
+    argv = ["reproduce", "--data", str(small_imdb), "--only", "accuracy", "--models", "lstm", "--epochs", epochs]
+    argv += ["--verbose"]
     argv += ["--out", str(out)]
     # While the results are written, each file waits before it is moved into place, so the signal surely
     # finds the run writing (a run that had finished would prove nothing).

@@ -115,15 +115,16 @@ def _check_common(results, words):
     assert 0.0 <= results["test_accuracy"] <= 1.0
 
 
-def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path):
+def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path, small_imdb):
     results, nb = _execute(
         "embeddings",
         tmp_path,
         {
-            "quick": True,
+            "data_source": str(small_imdb),  # 4,000 real reviews (tests/conftest.py), one epoch: for test speed
+            "quick": False,
             "epochs": 1,
             "batch_size": 256,
-            "verbose": 0,  # one epoch on the sample: small for test speed
+            "verbose": 0,
             "words": ["excellent", "awful", "notawordatall"],
             "neighbours": 3,
             "glove_words": 40,
