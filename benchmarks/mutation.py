@@ -43,6 +43,8 @@ TARGETS = {
     "keras_steps": ("chapter12/imdb/keras_steps.py", ["tests/test_data.py", "tests/test_keras_exact.py"]),
     "ragged": ("chapter12/imdb/ragged.py", ["tests/test_data.py", "tests/test_keras_exact.py"]),
     "words": ("chapter12/imdb/words.py", ["tests/test_data.py", "tests/test_keras_exact.py"]),
+    # the reader of Keras's pickled imdb.npz: the data tests and the bad files of the fault tests
+    "safe_npz": ("chapter12/imdb/safe_npz.py", ["tests/test_data.py", "tests/test_faults.py", "-m", "not slow"]),
     "scratch": ("chapter12/teaching/scratch.py", ["tests/test_scratch.py", "tests/test_gradients.py"]),
 }
 STATUSES = {
