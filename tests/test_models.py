@@ -62,6 +62,9 @@ def test_builder_settings(kind):
     model = BUILDERS[kind][0]()
     embedding, _, dense = model.layers
     assert (embedding.input_dim, embedding.output_dim) == (2500, 128)
+    # The book's embedding does not mask: the recurrent layer reads the padding zeros as it reads words (found by
+    # mutation testing: a default of mask_zero=True passed every test).
+    assert embedding.mask_zero is False
     recurrent = _recurrent(model)
     assert recurrent.units == 64
     assert recurrent.dropout == pytest.approx(0.2)
@@ -83,6 +86,11 @@ def test_builder_compiles_as_the_book(kind):
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.001)  # R's 'adam' default
     assert model.get_compile_config()["metrics"] == ["accuracy"]
+    # XLA as Keras's own compile() decides it (its default "auto"), as the book's code typed in by hand gets it:
+    # any other value switched XLA on here (found by mutation testing).
+    by_hand = BUILDERS[kind][0](compile=False)
+    by_hand.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    assert model.jit_compile == by_hand.jit_compile
 
 
 def test_builder_without_compile():
