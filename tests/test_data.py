@@ -11,6 +11,7 @@ import pickle
 import re
 import tarfile
 import urllib.error
+import warnings
 import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -35,6 +36,7 @@ from chapter12.imdb.sources import BundledSample, KerasDownload, NpzFile, Stanfo
 
 from chapter12.imdb.keras_steps import pad_ragged
 from chapter12.imdb.ragged import Ragged
+from chapter12.imdb.safe_npz import load_npz
 from conftest import STANFORD_REVIEWS, WORDS, make_keras_reviews, pack_stanford_targz, write_keras_npz
 
 keras = pytest.importorskip("keras")
@@ -753,6 +755,102 @@ def test_npz_that_is_not_a_zip(tmp_path):
     path.write_bytes(b"PK\x03\x04 truncated download")
     with pytest.raises(Chapter12Error, match="cannot read"):
         load_imdb(source=path, num_words=2500)
+
+
+# What the reader of imdb.npz says and accepts, word for word (found by mutation testing: the messages' texts
+# and the older spellings and formats were not checked).
+KERAS_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _object_member(lists, version=None) -> bytes:
+    array = np.empty(len(lists), dtype=object)
+    for i, seq in enumerate(lists):
+        array[i] = seq
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, version=version, allow_pickle=True)
+    buffer.seek(0)  # keep the header NumPy wrote in that version; the pickle after it in protocol 3
+    np.lib.format.read_magic(buffer)
+    (np.lib.format.read_array_header_1_0 if version in (None, (1, 0)) else np.lib.format.read_array_header_2_0)(buffer)
+    # Protocol 3, as NumPy 1.17 to 1.26 wrote (NumPy 2 writes 4): its GLOBAL opcode names the module as a line of
+    # text. (Protocol 2 from Python 3 spells bytes as calls to _codecs.encode, which the reader refuses; Keras's
+    # imdb.npz was written by Python 2, whose protocol 2 does not.)
+    return buffer.getvalue()[: buffer.tell()] + pickle.dumps(array, protocol=3)
+
+
+def _zip(path, members: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+@pytest.mark.parametrize("spelling", ["numpy.core.multiarray", "numpy._core.multiarray"])
+def test_safe_npz_reads_each_npy_version_and_both_numpy_spellings(tmp_path, version, spelling):
+    # NumPy 1 pickles name numpy.core, NumPy 2 numpy._core: a user's imdb.npz may hold either. The member is
+    # pickled with protocol 3, whose GLOBAL opcode names the module as a line of text, so one spelling can be
+    # swapped for the other.
+    reviews = [[1, 14, 22], [1, 194], [1, 5, 5, 9]]
+    member = _object_member(reviews, version=version)
+    written = next(m for m in (b"numpy._core.multiarray", b"numpy.core.multiarray") if m in member)
+    member = member.replace(written, spelling.encode())
+    path = _zip(tmp_path / "imdb.npz", {"x_train.npy": member})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # NumPy 2 warns on numpy.core
+        [read] = load_npz(path, ("x_train",)).values()
+    assert [list(r) for r in read] == reviews
+
+
+def test_safe_npz_says_which_arrays_are_missing_and_which_it_has(tmp_path):
+    path = tmp_path / "imdb.npz"
+    np.savez(path, y_train=np.array([0]), x_train=np.array([[1, 2]]))
+    with pytest.raises(Chapter12Error) as e:
+        load_npz(path, KERAS_ARRAYS)
+    assert str(e.value) == (
+        f"{path} lacks the arrays x_test, y_test (it has: x_train, y_train); it is not Keras's imdb.npz: get a "
+        "fresh copy"
+    )
+    empty = _zip(tmp_path / "empty.npz", {"README.txt": b"no arrays here"})
+    with pytest.raises(Chapter12Error) as e:
+        load_npz(empty, KERAS_ARRAYS)
+    assert str(e.value) == (
+        f"{empty} lacks the arrays x_train, y_train, x_test, y_test (it has: none); it is not Keras's imdb.npz: "
+        "get a fresh copy"
+    )
+
+
+def test_safe_npz_names_the_call_it_refused(tmp_path):
+    evil = _evil_npz(tmp_path / "imdb.npz", tmp_path / "MARKER", "whole_member")
+    with pytest.raises(Chapter12Error) as e:
+        load_npz(evil, KERAS_ARRAYS)
+    assert str(e.value) == (
+        f"refusing to load {evil}: it holds a pickle that calls {os.system.__module__}.system, which plain IMDB "
+        "data never does; the file is damaged or unsafe: get a fresh copy of imdb.npz"
+    )
+    assert not (tmp_path / "MARKER").exists()
+
+
+def test_safe_npz_says_why_it_cannot_read_a_file(tmp_path):
+    cases = {
+        "truncated.npz": (b"PK\x03\x04 truncated download", "BadZipFile: File is not a zip file"),
+        # an .npy format that does not exist (the version bytes after the magic string)
+        "version.npz": (
+            {"x_train.npy": lambda m: m[:6] + b"\x09\x00" + m[8:]},
+            "unsupported .npy format version (9, 0)",
+        ),
+        # an object array's header followed by a pickle of a list, not of an array
+        "list.npz": ({"x_train.npy": lambda m: _npy_member_with_pickle([1, 2])}, "pickle held a list, not an array"),
+    }
+    for name, (content, why) in cases.items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            _zip(path, {member: change(_object_member([[1, 2]])) for member, change in content.items()})
+        with pytest.raises(Chapter12Error) as e:
+            load_npz(path, ("x_train",))
+        kind = "ValueError: " if name != "truncated.npz" else ""
+        assert str(e.value) == f"cannot read {path} as an .npz file ({kind}{why}); get a fresh copy of imdb.npz", name
 
 
 # ----------------------------------------------------------------------------- safety: archives
