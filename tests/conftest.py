@@ -1,7 +1,8 @@
 """Shared fixtures: tiny IMDB data built inside the test, in every format chapter12 reads.
 
-Everything here is small on purpose (a few dozen reviews, a vocabulary of 60 words) so that
-the data tests run in well under a second each on a 2-core machine.
+Most of it is small on purpose (a few dozen reviews, a vocabulary of 60 words) so that the data
+tests run in well under a second each on a 2-core machine; `small_imdb` (4,000 real reviews) is
+for the tests that train, and `quick_run` is the session's one quick reproduction.
 """
 
 import gzip
@@ -169,11 +170,11 @@ SMALL_TRAIN, SMALL_TEST = 4000, 1000
 
 @pytest.fixture(scope="session")
 def small_imdb(tmp_path_factory) -> Path:
-    """An imdb.npz of real reviews, for the tests that check what a run does rather than what it learns (Ctrl-C,
-    full disk, a failing notebook, the sweeps): the first 2,000 negative and 2,000 positive training reviews of
-    the bundled sample and the first 500 + 500 of its test reviews, in Keras's format (object arrays of word
-    ranks) with Keras's word index beside it. An epoch on it takes about a quarter of an epoch of `--quick`
-    (16,000 reviews), and `--data` reads it as it would a user's own imdb.npz."""
+    """An imdb.npz of real reviews, for the tests that check what a run does rather than what it learns (the Ctrl-C
+    runs, the local and real-cluster sweeps, --overwrite, the GloVe demonstration): the first 2,000 negative and
+    2,000 positive training reviews of the bundled sample and the first 500 + 500 of its test reviews, in Keras's
+    format (object arrays of word ranks) with Keras's word index beside it. An epoch on it takes about a quarter
+    of an epoch of `--quick` (16,000 reviews), and `--data` reads it as it would a user's own imdb.npz."""
     from chapter12.imdb import resolve_source
 
     sample = resolve_source("sample", "keras")
@@ -183,6 +184,7 @@ def small_imdb(tmp_path_factory) -> Path:
         return np.sort(np.concatenate([np.flatnonzero(y == label)[: n // 2] for label in (0, 1)]))
 
     train, test = first(raw.y_train, SMALL_TRAIN), first(raw.y_test, SMALL_TEST)
+    assert (len(train), len(test)) == (SMALL_TRAIN, SMALL_TEST)  # the sample has enough reviews of each label
     folder = tmp_path_factory.mktemp("small_imdb")
     np.savez(
         folder / "imdb.npz",

@@ -90,9 +90,10 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
-    # One model on 4,000 reviews, small for test speed: "training" is the LSTM's second epoch (of two); the other
-    # moments need only one; "writing results" follows the whole notebook.
-    epochs = "2" if moment == "training" else "1"
+    # One model on 4,000 reviews, small for test speed: "training" is half a second into the LSTM's second epoch,
+    # with a third to follow, so that the signal cannot miss the training however fast the epochs (the run ends
+    # there); the other moments need one epoch; "writing results" follows the whole notebook.
+    epochs = "3" if moment == "training" else "1"
     argv = ["reproduce", "--data", str(small_imdb), "--only", "accuracy", "--models", "lstm", "--epochs", epochs]
     argv += ["--verbose"]
     argv += ["--out", str(out)]

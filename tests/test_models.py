@@ -79,6 +79,22 @@ def test_builder_settings(kind):
 
 
 @pytest.mark.parametrize("kind", list(BUILDERS))
+def test_builders_leave_xla_to_keras_on_every_machine(kind, monkeypatch):
+    # What the builders pass, not what this machine resolves it to ("auto" is off on a CPU, on on some GPUs).
+    asked = {}
+    compile_ = keras.Model.compile
+
+    def spy(self, *args, **kwargs):
+        asked.update(kwargs)
+        return compile_(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "compile", spy)
+    BUILDERS[kind][0]()
+    assert "loss" in asked, "the spy did not see the builder's compile()"
+    assert asked.get("jit_compile", "auto") == "auto"
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
 def test_builder_compiles_as_the_book(kind):
     model = BUILDERS[kind][0]()
     assert model.compiled

@@ -1,7 +1,8 @@
 """python -m chapter12 sweep: the grid, results.jsonl, the report, and real Dask clusters.
 
-The training cells run on the bundled sample with 1 epoch and short reviews (small for test speed:
-each cell is a few seconds, most of it starting TensorFlow in the cell's own process).
+The training cells run on 4,000 real reviews (tests/conftest.py's small_imdb, through --data) with 1 epoch and
+short reviews (small for test speed: each cell is a few seconds, most of it starting TensorFlow in the cell's own
+process); the bad-input and dry-run tests, which train nothing, pass --quick.
 """
 
 import io
