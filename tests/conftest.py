@@ -186,15 +186,16 @@ def small_imdb(tmp_path_factory) -> Path:
     train, test = first(raw.y_train, SMALL_TRAIN), first(raw.y_test, SMALL_TEST)
     assert (len(train), len(test)) == (SMALL_TRAIN, SMALL_TEST)  # the sample has enough reviews of each label
     folder = tmp_path_factory.mktemp("small_imdb")
-    np.savez(
+    path = write_keras_npz(
         folder / "imdb.npz",
-        x_train=_object_array(raw.x_train.take(train).to_lists()),
-        y_train=raw.y_train[train],
-        x_test=_object_array(raw.x_test.take(test).to_lists()),
-        y_test=raw.y_test[test],
+        raw.x_train.take(train).to_lists(),
+        raw.y_train[train],
+        raw.x_test.take(test).to_lists(),
+        raw.y_test[test],
+        word_index=False,  # Keras's own, not the made-up one of the tiny fixtures
     )
     (folder / "imdb_word_index.json").write_text(json.dumps(sample.word_index()), encoding="utf-8")
-    return folder / "imdb.npz"
+    return path
 
 
 @pytest.fixture

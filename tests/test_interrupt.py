@@ -95,8 +95,7 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
     # there); the other moments need one epoch; "writing results" follows the whole notebook.
     epochs = "3" if moment == "training" else "1"
     argv = ["reproduce", "--data", str(small_imdb), "--only", "accuracy", "--models", "lstm", "--epochs", epochs]
-    argv += ["--verbose"]
-    argv += ["--out", str(out)]
+    argv += ["--verbose", "--out", str(out)]
     # While the results are written, each file waits before it is moved into place, so the signal surely
     # finds the run writing (a run that had finished would prove nothing).
     launch = _SLOW_WRITES if moment == "writing results" else ""

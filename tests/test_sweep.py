@@ -37,11 +37,12 @@ from chapter12.report.records import append_line, done_keys, header, start_file
 SETTINGS = Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1, batch_size=128)
 # Small for test speed: 1 epoch in batches of 256. FAST (the bundled sample) where nothing trains: bad input, dry
 # runs. The sweeps that train read the 4,000 real reviews of tests/conftest.py's small_imdb fixture (_small).
-FAST = ["--quick", "--epochs", "1", "--batch-size", "256"]
+ONE_EPOCH = ["--epochs", "1", "--batch-size", "256"]
+FAST = ["--quick", *ONE_EPOCH]
 
 
 def _small(small_imdb) -> list[str]:
-    return ["--data", str(small_imdb), "--epochs", "1", "--batch-size", "256"]
+    return ["--data", str(small_imdb), *ONE_EPOCH]
 
 
 def _grid(**values) -> Grid:
