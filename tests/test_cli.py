@@ -125,3 +125,27 @@ def test_the_command_lines_defaults_are_the_books():
         book.batch_size,
     )
     assert _parser().parse_args(["time"]).batch_size == book.batch_size
+
+
+_STARTS = r"""
+import sys
+import chapter12.run.cli as cli
+
+def main(argv):
+    import nbformat
+    import papermill  # noqa: F401  (what reproduce, sweep and handouts import)
+
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))
+    print("loaded" if sys.modules.get("rfc3987_syntax") is not None else "kept out")
+    return 0
+
+cli.main = main
+cli.console([])
+"""
+
+
+def test_the_command_starts_without_jsonschemas_iri_grammars_and_still_validates_notebooks(tmp_path):
+    # jsonschema builds rfc3987_syntax's Lark grammars as it is imported (1.5 s of each command's start); the
+    # command keeps that module out, and nbformat's validation, which uses no IRI format, still works.
+    done = subprocess.run([sys.executable, "-c", _STARTS], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "kept out"), done.stderr
