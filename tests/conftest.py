@@ -331,33 +331,76 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
 
 
+def _made_once(tmp_path_factory, name: str, make) -> Path:
+    """The session's folder `name`, made by make(folder) in the first process that asks for it.
+
+    Under pytest-xdist (make test) every process asks: the first makes it under the session's shared temporary
+    folder while holding a file lock, the others wait for the lock and read it. `<name>.built` beside the folder
+    lists the process that made it (tests/test_notebooks.py checks that one did)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / name / "run"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"{name}.built").exists():
+            out.parent.mkdir(exist_ok=True)
+            make(out)
+            with open(shared / f"{name}.built", "a") as built:
+                built.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\n")
+    return out
+
+
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory):
     """One quick reproduction, shared by every test that reads a run folder: the accuracy and maths notebooks,
     seeds 0 and 1, one epoch in batches of 256 (small for test speed), on the bundled sample. Tests read it and
-    never change it; a test that changes a run copies it first.
-
-    Under pytest-xdist (make test) every process asks for it: the first makes it under the session's shared
-    temporary folder while holding a file lock, the others wait for the lock and read it. `quick.built` beside
-    the run's folder lists the process that made it (tests/test_notebooks.py checks that one did)."""
-    import fcntl
-
+    never change it; a test that changes a run copies it first. Made once in the session (_made_once)."""
     from chapter12.run.reproduce import ReproduceOptions, reproduce
 
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = shared / "quick" / "run"
-    with open(shared / "quick.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "quick.built").exists():
-            out.parent.mkdir(exist_ok=True)
-            status = reproduce(
-                ReproduceOptions(
-                    out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]
-                ),
-                log=lambda *a: None,
-            )
-            assert status == 0
-            with open(shared / "quick.built", "a") as built:
-                built.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\n")
-    return out
+    def make(out):
+        options = ReproduceOptions(
+            out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]
+        )
+        assert reproduce(options, log=lambda *a: None) == 0
+
+    return _made_once(tmp_path_factory, "quick", make)
+
+
+# The embeddings notebook on small_imdb, one epoch in batches of 256, with a demonstration GloVe file of 40 words (for
+# test speed) and its own default words (the claims test needs pairs of the same and of opposite sentiment); the
+# inside notebook on quick_run's models.
+MORE_NOTEBOOKS = {
+    "embeddings": {"quick": False, "epochs": 1, "batch_size": 256, "verbose": 0, "glove_words": 40},
+    "inside": {"quick": True, "n_reviews": 20, "n_disagree": 1, "interactive": False},
+}
+
+
+@pytest.fixture(scope="session")
+def more_notebooks(tmp_path_factory, quick_run, small_imdb):
+    """The two notebooks that quick_run leaves out, executed once in the session into one folder: each executed
+    notebook under its own name, their results (and the GloVe file, the figures) under `out/`. Read by the claims
+    test, the embeddings test and the inside test; never changed. Made once in the session (_made_once)."""
+    import papermill
+
+    from chapter12.notebook.execute import notebooks_dir
+    from chapter12.notebook.kernel import current_interpreter_kernel
+    from chapter12.report.notebooks import NOTEBOOKS
+
+    given = {"embeddings": {"data_source": str(small_imdb)}, "inside": {"run_dir": str(quick_run)}}
+
+    def make(folder):
+        folder.mkdir()
+        with current_interpreter_kernel() as kernel:
+            for kind, parameters in MORE_NOTEBOOKS.items():
+                papermill.execute_notebook(
+                    str(notebooks_dir() / NOTEBOOKS[kind].filename),
+                    str(folder / NOTEBOOKS[kind].filename),
+                    kernel_name=kernel,
+                    parameters=parameters | given[kind] | {"output_dir": str(folder / "out")},
+                    cwd=str(folder),
+                    progress_bar=False,
+                )
+
+    return _made_once(tmp_path_factory, "more", make)

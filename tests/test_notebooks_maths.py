@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -106,41 +107,40 @@ def _markdown_outputs(nb) -> str:
     )
 
 
-def _check_common(results, words):
+def _check_common(results, words, neighbours=3, mapped=6):
     assert results["one_hot"] == {"distances": [round(math.sqrt(2), 6)], "cosines": [0.0]}
     assert list(results["neighbours"]) == words  # the made-up word is left out
-    assert all(len(lst) == 3 for lst in results["neighbours"].values())
+    assert all(len(lst) == neighbours for lst in results["neighbours"].values())
     assert results["cosine_similarity"][f"{words[0]}/{words[0]}"] == pytest.approx(1.0)
-    assert len(results["pca"]["coords"]) == 6
+    assert len(results["pca"]["coords"]) == mapped
     assert 0.0 <= results["test_accuracy"] <= 1.0
 
 
-def test_embeddings_notebook_with_its_demonstration_glove_file(tmp_path, small_imdb):
-    results, nb = _execute(
-        "embeddings",
-        tmp_path,
-        {
-            "data_source": str(small_imdb),  # 4,000 real reviews (tests/conftest.py), one epoch: for test speed
-            "quick": False,
-            "epochs": 1,
-            "batch_size": 256,
-            "verbose": 0,
-            "words": ["excellent", "awful", "notawordatall"],
-            "neighbours": 3,
-            "glove_words": 40,
-            "positive_words": ["excellent", "great", "wonderful"],
-            "negative_words": ["awful", "worst", "boring"],
-        },
-    )
+def _default(name, parameter):
+    return ast.literal_eval(papermill.inspect_notebook(str(notebooks_dir() / NOTEBOOKS[name][0]))[parameter]["default"])
 
-    _check_common(results, ["excellent", "awful"])
+
+def test_embeddings_notebook_with_its_demonstration_glove_file(more_notebooks):
+    # The session's run of the notebook (tests/conftest.py, MORE_NOTEBOOKS): 4,000 real reviews (small_imdb), one
+    # epoch in batches of 256, 40 words of the demonstration GloVe file: for test speed; the default words.
+    filename, results_file = NOTEBOOKS["embeddings"]
+    results = json.loads((more_notebooks / "out" / results_file).read_text(encoding="utf-8"))
+    nb = nbformat.read(more_notebooks / filename, as_version=4)
+    words = _default("embeddings", "words")
+    assert words == ["excellent", "awful", "boring", "wonderful", "worst"]  # 2 positive, 3 negative
+    mapped = _default("embeddings", "positive_words") + _default("embeddings", "negative_words")
+    _check_common(results, words, neighbours=6, mapped=len(mapped))  # all 24 are among the 2,497 words
     said = "\n".join(computed_statements(nb))
-    assert results["mean_cosine_same_sentiment"] is None  # excellent/awful: no pair of the same sentiment
-    assert f"pairs of opposite sentiment {results['mean_cosine_opposite_sentiment']:.3f} (1 pair)." in said
+    same, opposite = results["mean_cosine_same_sentiment"], results["mean_cosine_opposite_sentiment"]
+    verdict = ", as the expectation says." if same > opposite else ": not what the expectation says"
+    assert (
+        f"pairs with the same sentiment have a mean cosine similarity of {same:.3f} (4 pairs); "
+        f"pairs of opposite sentiment {opposite:.3f} (6 pairs){verdict}" in said
+    )
     pretrained = results["pretrained"]
     assert pretrained["rows_found"] == 40 and pretrained["coverage"] == pytest.approx(40 / 2497)
     assert pretrained["max_abs_diff_round_trip"] <= 5.1e-7  # six decimals in the file
-    assert len((tmp_path / "out" / "demo_glove.txt").read_text(encoding="utf-8").splitlines()) == 40
+    assert len((more_notebooks / "out" / "demo_glove.txt").read_text(encoding="utf-8").splitlines()) == 40
 
 
 def test_embeddings_notebook_with_the_users_own_vectors(tmp_path, tiny_npz):
@@ -166,7 +166,14 @@ def test_embeddings_notebook_with_the_users_own_vectors(tmp_path, tiny_npz):
     )
 
     _check_common(results, words)
-    computed_statements(nb)
+    said = "\n".join(computed_statements(nb))
+    # w01x and w02x are both on the positive list: one pair, of the same sentiment, and no verdict
+    assert results["mean_cosine_opposite_sentiment"] is None
+    same = results["mean_cosine_same_sentiment"]
+    assert (
+        f"Among the chosen words, pairs with the same sentiment have a mean cosine similarity of {same:.3f} (1 pair)."
+        in said
+    )
     pretrained = results["pretrained"]
     assert pretrained["file_words_in_vocabulary"] == 2 and pretrained["rows_found"] == 2
     assert pretrained["max_abs_diff_round_trip"] is None

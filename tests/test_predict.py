@@ -409,39 +409,21 @@ def test_means_by_steps_back_leave_out_padding():
 # ----------------------------------------------------------------------------- the notebook
 
 
-def test_inside_notebook_reads_the_runs_models(run, tmp_path):
+def test_inside_notebook_reads_the_runs_models(run, more_notebooks):
+    # The session's run of the notebook on the quick run's models (tests/conftest.py, MORE_NOTEBOOKS).
     import nbformat
-    import papermill
 
-    from chapter12.report.notebooks import read_results
-    from chapter12.notebook.kernel import current_interpreter_kernel
-    from chapter12.notebook.execute import notebooks_dir
-    from chapter12.report.notebooks import NOTEBOOKS
+    from chapter12.report.notebooks import NOTEBOOKS, read_results
 
     filename, results_file = NOTEBOOKS["inside"]
-    with current_interpreter_kernel() as kernel:
-        papermill.execute_notebook(
-            str(notebooks_dir() / filename),
-            str(tmp_path / filename),
-            kernel_name=kernel,
-            parameters={
-                "run_dir": str(run),
-                "quick": True,
-                "n_reviews": 20,
-                "n_disagree": 1,
-                "interactive": False,
-                "output_dir": str(tmp_path / "out"),
-            },
-            cwd=str(tmp_path),
-            progress_bar=False,
-        )
-    results = read_results(tmp_path / "out" / results_file)
-    said = "\n".join(computed_statements(nbformat.read(tmp_path / filename, as_version=4)))
+    out = more_notebooks / "out"
+    results = read_results(out / results_file)
+    said = "\n".join(computed_statements(nbformat.read(more_notebooks / filename, as_version=4)))
     reach = results["reach"]
     assert set(reach) == {"simple_rnn", "lstm", "simple_rnn, untrained", "lstm, untrained"}
     assert f"half of the trained simple RNN's gradient falls on its last {reach['simple_rnn']['half']} words" in said
     assert 1 <= reach["lstm"]["half"] <= reach["lstm"]["ninety"] <= 100
-    assert (tmp_path / "out" / "figures" / "inside_how_far_back.png").stat().st_size > 0
+    assert (out / "figures" / "inside_how_far_back.png").stat().st_size > 0
     assert len(results["word_by_word"]) == 2  # one test review and the typed one
     gaps = [row["lstm"] - row["simple_rnn"] for row in results["by_length"].values()]
     grows = len(gaps) > 1 and all(b - a > 0.01 for a, b in zip(gaps, gaps[1:]))
