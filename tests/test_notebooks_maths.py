@@ -1,4 +1,5 @@
-"""The maths and word-embedding notebooks run under papermill on tiny parameters and measure what they claim."""
+"""The maths and word-embedding notebooks measure what they claim: read from the session's runs (quick_run and
+more_notebooks of tests/conftest.py), and run under papermill on a user's own vectors and tiny data."""
 
 from __future__ import annotations
 
@@ -50,29 +51,19 @@ def test_notebooks_are_registered_and_take_only_offered_parameters():
         assert set(declared) & offered == expected, name
 
 
-def test_maths_notebook_on_tiny_settings(tmp_path):
-    # Short sequences, few units and steps: small for test speed; the effects show already.
-    results, nb = _execute(
-        "maths",
-        tmp_path,
-        {
-            "units": 4,
-            "train_steps": 60,
-            "seq_len": 30,
-            "gradient_units": 8,
-            "input_features": 8,
-            "n_sequences": 4,
-            "input_scales": [1.0],
-            "sgd_steps_count": 5,
-        },
-    )
+def test_maths_notebook_measures_what_it_says(quick_run):
+    # The session's quick run executed the notebook with its own defaults (tests/conftest.py); the checks below
+    # read that run instead of a run of their own.
+    filename, results_file = NOTEBOOKS["maths"]
+    results = json.loads((quick_run / results_file).read_text(encoding="utf-8"))
+    nb = nbformat.read(quick_run / filename, as_version=4)
 
     for kind in ("simple_rnn", "lstm"):
         for name, diff in results["scratch_vs_keras"][kind].items():
             assert diff < 1e-5, (kind, name, diff)
     assert results["name_task"]["max_abs_diff_loss"] < 1e-6
     vanishing = results["vanishing_gradient"]
-    assert vanishing["steps"] == 30
+    assert vanishing["steps"] == int(_default("maths", "seq_len"))
     assert vanishing["simple_rnn"]["ratio"] < vanishing["lstm"]["ratio"] < 1
     assert vanishing["lstm_open_forget_gate"]["per_step"] > vanishing["lstm"]["per_step"]
     assert abs(vanishing["lstm_mean_forget_gate"] - 1 / (1 + math.exp(-1))) < 0.05
