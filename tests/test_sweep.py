@@ -136,6 +136,43 @@ def test_the_command_of_a_cell_trains_it_alone():
     assert "--model lstm" in text and "--maxlen 40" in text and "--threads 3" in text and cmd[-1] == "--quick"
 
 
+_CHILD = """
+import json, os, sys
+out, temp = sys.argv[1:]
+with open(out, "w") as f:  # what the cell left in the machine's temporary folder while it trained
+    json.dump({"temp_while_training": os.listdir(temp)}, f)
+"""
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_a_cell_leaves_nothing_but_its_log(tmp_path, monkeypatch, stale):
+    # A worker killed mid-cell (a stopped sweep's cluster closes its workers) cleans nothing up: while the cell
+    # trains, nothing of it may exist outside its log's folder, and once it is done, nothing but the log. A result
+    # left there by an earlier attempt is never read as the cell's own.
+    import tempfile
+
+    import chapter12.sweep.cell as cell
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    cell_grid = _grid(models=["lstm"], maxlen=[40], backend="tensorflow").cells()[0]
+    log = tmp_path / "logs" / f"{cell_grid.key}.log"
+    child = _CHILD if not stale else "raise SystemExit(0)  # ends well, having written nothing"
+    monkeypatch.setattr(
+        cell, "train_command", lambda params, settings, threads, out: [sys.executable, "-c", child, str(out), str(temp)]
+    )
+    if stale:
+        log.parent.mkdir()
+        Path(str(log) + ".result.json").write_text(json.dumps({"test_accuracy": 0.99}))
+    record = cell.run_cell(cell_grid.key, cell_grid.params(), SETTINGS.to_dict(), str(log))
+    if stale:
+        assert record["status"] == "failed"
+    else:
+        assert record["status"] == "ok" and record["result"] == {"temp_while_training": []}
+    assert sorted(p.name for p in log.parent.iterdir()) == [log.name] and list(temp.iterdir()) == []
+
+
 def test_cells_start_seed_by_seed_and_the_dearest_first_within_a_seed():
     from chapter12.sweep.engine import priorities
 

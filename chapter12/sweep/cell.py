@@ -140,11 +140,17 @@ def run_cell(
         "threads": threads,
         "log": str(log),
     }
-    with tempfile.TemporaryDirectory(prefix="chapter12-cell-") as tmp:
-        out = Path(tmp) / "result.json"
-        cmd = train_command(params, settings, threads, out)
-        log.write_text("$ " + " ".join(cmd) + "\n", encoding="utf-8")  # how to run the cell again by hand
+    # The child writes its result beside the log, whole or not at all (atomically), and it is removed once read: a
+    # worker killed mid-cell (a stopped sweep's cluster closes its workers) leaves nothing but the log, where a
+    # temporary folder of its own was left behind in the machine's temporary folder.
+    out = log.with_name(log.name + ".result.json")
+    out.unlink(missing_ok=True)  # an earlier attempt's, never to be read as this one's
+    cmd = train_command(params, settings, threads, out)
+    log.write_text("$ " + " ".join(cmd) + "\n", encoding="utf-8")  # how to run the cell again by hand
+    try:
         finished = run_child(cmd, env, out, log_file=log, die_with_parent=True)
+    finally:
+        out.unlink(missing_ok=True)
     record["seconds"] = finished.seconds
     record["returncode"] = finished.returncode
     if finished.result is not None:
