@@ -1052,3 +1052,55 @@ def test_a_raw_file_without_its_arrays_or_with_a_pickle_is_refused(tmp_path):
     np.savez(tmp_path / "pickled.npz", y_train=np.array([{"not": "a label"}], dtype=object), **arrays)
     with pytest.raises(ValueError, match="allow_pickle=False"):  # never unpickled
         read_raw_npz(tmp_path / "pickled.npz")
+
+
+# ----------------------------------------------------------------------------- the front of the data layer (load.py)
+
+
+def test_load_imdb_takes_keras_load_datas_defaults():
+    # A user who leaves an argument out gets what Keras's load_data gives without it (num_words aside: the book's).
+    import inspect
+
+    import keras
+
+    ours = inspect.signature(load_imdb).parameters
+    theirs = inspect.signature(keras.datasets.imdb.load_data).parameters
+    shared = set(ours) & set(theirs) - {"num_words", "kwargs"}
+    assert shared == {"skip_top", "maxlen", "seed", "start_char", "oov_char", "index_from"}
+    assert {p: ours[p].default for p in shared} == {p: theirs[p].default for p in shared}
+    assert ours["num_words"].default == 2500
+
+
+def test_skip_top_counts_indices_so_below_two_it_keeps_every_word(tiny_reviews, tmp_path):
+    # Keras keeps an index w where skip_top <= w < num_words, and the words start at index_from + 1 = 4 (1 is the
+    # start mark): skip_top 0 and 1 give the same arrays, 2 turns the start mark into the unknown-word mark. This
+    # is why load_padded's skip_top=0 and a skip_top=1 cannot differ (docs/testing.md).
+    x_train, y_train, x_test, y_test = tiny_reviews
+    npz = write_keras_npz(tmp_path / "imdb.npz", [[1, *x] for x in x_train], y_train, x_test, y_test)
+    (zero, _), _ = load_imdb(num_words=20, skip_top=0, source=npz)
+    (one, _), _ = load_imdb(num_words=20, skip_top=1, source=npz)
+    (two, _), _ = load_imdb(num_words=20, skip_top=2, source=npz)
+    assert [list(x) for x in zero] == [list(x) for x in one]
+    assert all(x[1] == 4 for x in zero) and all(x[0] == 1 for x in zero)  # the rank-1 word is there, and kept
+    assert all(x[0] == 2 for x in two)
+
+
+def test_pad_data_pads_what_load_imdb_gave_and_keeps_its_source(tiny_npz):
+    from chapter12.book import BookConfig
+    from chapter12.imdb import pad_data, resolve_source
+
+    source = resolve_source(tiny_npz)
+    loaded = load_imdb(num_words=20, source=source)
+    data = pad_data(loaded, BookConfig(maxlen=15), source)
+    (x_train, y_train), (x_test, y_test) = loaded
+    np.testing.assert_array_equal(data.x_train, pad(x_train, maxlen=15))
+    np.testing.assert_array_equal(data.x_test, pad(x_test, maxlen=15))
+    np.testing.assert_array_equal(data.y_train, y_train)
+    np.testing.assert_array_equal(data.y_test, y_test)
+    assert data.source == source
+    assert data.describe() == f"30 training and 20 test reviews from the npz: {tiny_npz}"
+
+
+def test_decode_review_shows_an_index_outside_the_word_index_as_a_question_mark():
+    assert decode_review([1, 2, 0, 4, 5, 99], {"good": 1, "film": 2}) == "[START] [OOV] [PAD] good film [?]"
+    assert decode_review([1, 2, 4], {"good": 1}, start_char=None, oov_char=None) == "[?] [?] good"
