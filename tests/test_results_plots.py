@@ -91,6 +91,17 @@ def test_training_curves_draw_two_lines_per_run():
     assert [len(ax.lines) for ax in fig.axes] == [2 * len(RUNS)] * 2
 
 
+def test_training_curves_of_one_epoch_show_a_point_per_run_and_more_epochs_plain_lines():
+    import copy
+
+    one = copy.deepcopy(RUNS)
+    for r in one:
+        r["history"] = {key: values[:1] for key, values in r["history"].items()}
+    for runs, marker in ((one, "o"), (RUNS, "None")):
+        fig = plot_training_curves(runs)
+        assert {line.get_marker() for ax in fig.axes for line in ax.lines} == {marker}
+
+
 def test_save_figures_writes_pngs(tmp_path):
     paths = save_figures(RUNS, tmp_path / "figures")
     assert [p.name for p in paths] == ["training_curves.png", "test_accuracy.png"]

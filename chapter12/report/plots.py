@@ -18,8 +18,9 @@ def plot_training_curves(runs: list[dict]):
         for r in runs:
             color = _COLORS.get(r["model"], "gray")
             epochs = range(1, len(r["history"][metric]) + 1)
-            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8)
-            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--")
+            marker = "o" if len(epochs) == 1 else None  # a line through one point draws nothing
+            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8, marker=marker)
+            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--", marker=marker)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
