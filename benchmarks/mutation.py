@@ -46,6 +46,8 @@ TARGETS = {
     # the reader of Keras's pickled imdb.npz: the data tests and the bad files of the fault tests
     "safe_npz": ("chapter12/imdb/safe_npz.py", ["tests/test_data.py", "tests/test_faults.py", "-m", "not slow"]),
     "scratch": ("chapter12/teaching/scratch.py", ["tests/test_scratch.py", "tests/test_gradients.py"]),
+    # the data layer's front: test_data.py loads, test_train.py prepares and pads what the runs train on
+    "load": ("chapter12/imdb/load.py", ["tests/test_data.py", "tests/test_train.py", "-m", "not slow"]),
 }
 STATUSES = {
     "ok_killed": "killed",
