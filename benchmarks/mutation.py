@@ -48,6 +48,11 @@ TARGETS = {
     "scratch": ("chapter12/teaching/scratch.py", ["tests/test_scratch.py", "tests/test_gradients.py"]),
     # the data layer's front: test_data.py loads, test_train.py prepares and pads what the runs train on
     "load": ("chapter12/imdb/load.py", ["tests/test_data.py", "tests/test_train.py", "-m", "not slow"]),
+    # the bundled sample's draw, and the epochs a run takes by default
+    "sample": (
+        "chapter12/imdb/sample.py",
+        ["tests/test_data.py", "tests/test_notebooks.py::test_accuracy_notebook_defaults_are_the_books"],
+    ),
 }
 STATUSES = {
     "ok_killed": "killed",
