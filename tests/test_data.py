@@ -1104,3 +1104,42 @@ def test_pad_data_pads_what_load_imdb_gave_and_keeps_its_source(tiny_npz):
 def test_decode_review_shows_an_index_outside_the_word_index_as_a_question_mark():
     assert decode_review([1, 2, 0, 4, 5, 99], {"good": 1, "film": 2}) == "[START] [OOV] [PAD] good film [?]"
     assert decode_review([1, 2, 4], {"good": 1}, start_char=None, oov_char=None) == "[?] [?] good"
+
+
+# ----------------------------------------------------------------------------- the bundled sample's draw (sample.py)
+
+
+def test_the_sample_is_a_seeded_balanced_draw_of_the_stanford_reviews_in_their_order(tiny_targz, cache, tmp_path):
+    from chapter12.imdb.ragged import read_raw_npz
+    from chapter12.imdb.sample import build_sample
+    from chapter12.imdb.sources import SAMPLE_FILE
+
+    raw = resolve_source(tiny_targz, vocabulary="keras").raw()
+    train, test = [raw.x_train.to_lists(), list(raw.y_train)], [raw.x_test.to_lists(), list(raw.y_test)]
+    drawn = {}
+    for seed in (0, 1, 0):
+        out = tmp_path / f"seed{seed}"
+        out.mkdir(exist_ok=True)
+        assert build_sample(tiny_targz, out, n_train=4, n_test=2, seed=seed) == [out / SAMPLE_FILE]
+        sample = read_raw_npz(out / SAMPLE_FILE)
+        for (xs, ys), (all_x, all_y), n in (
+            ((sample.x_train.to_lists(), list(sample.y_train)), train, 4),
+            ((sample.x_test.to_lists(), list(sample.y_test)), test, 2),
+        ):
+            assert sorted(ys) == [0] * (n // 2) + [1] * (n // 2)  # as many of each label
+            where = [all_x.index(x) for x in xs]  # every review is one of the split's own, with its label
+            assert where == sorted(where) and [all_y[i] for i in where] == ys  # in the split's order
+        drawn.setdefault(seed, []).append((sample.x_train.to_lists(), sample.x_test.to_lists()))
+    assert drawn[0][0] == drawn[0][1]  # the same seed draws the same reviews
+
+
+def test_the_sample_refuses_what_it_cannot_draw_from(tiny_targz, tiny_npz, cache, tmp_path):
+    from chapter12.imdb.sample import build_sample
+
+    with pytest.raises(Chapter12Error) as e:
+        build_sample(tiny_targz, tmp_path, n_train=8, n_test=2)  # 3 reviews of each label in the training split
+    assert str(e.value) == "only 3 reviews with label 0; the sample needs 4"
+    with pytest.raises(Chapter12Error) as e:
+        build_sample(tiny_npz, tmp_path)
+    assert str(e.value) == f"the sample is drawn from the Stanford reviews; npz: {tiny_npz} is not that"
+    assert list(tmp_path.glob("*.npz")) == []
