@@ -346,6 +346,10 @@ def _made_once(tmp_path_factory, name: str, make) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (shared / f"{name}.built").exists():
             out.parent.mkdir(exist_ok=True)
+            if out.exists():  # a process before this one failed to make it: try again from nothing, with its error
+                import shutil
+
+                shutil.rmtree(out)
             make(out)
             with open(shared / f"{name}.built", "a") as built:
                 built.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\n")

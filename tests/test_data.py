@@ -1131,6 +1131,7 @@ def test_the_sample_is_a_seeded_balanced_draw_of_the_stanford_reviews_in_their_o
             assert where == sorted(where) and [all_y[i] for i in where] == ys  # in the split's order
         drawn.setdefault(seed, []).append((sample.x_train.to_lists(), sample.x_test.to_lists()))
     assert drawn[0][0] == drawn[0][1]  # the same seed draws the same reviews
+    assert drawn[1][0] != drawn[0][0]  # and another seed others (seeds 0 and 1 do, on these reviews)
 
 
 def test_the_sample_refuses_what_it_cannot_draw_from(tiny_targz, tiny_npz, cache, tmp_path):

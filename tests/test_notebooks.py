@@ -152,6 +152,9 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
     def bad_jobs(*args):
         jobs = original(*args)
         jobs[0].parameters["units"] = -3  # a bad value injected past the CLI's checks
+        # The maths notebook on settings of its own, which the command line does not offer: short sequences for
+        # test speed, and the proof that what papermill injects reaches the notebook's code.
+        jobs[1].parameters.update(seq_len=30, train_steps=60, n_sequences=4, sgd_steps_count=5)
         return jobs
 
     monkeypatch.setattr(rep, "_jobs", bad_jobs)
@@ -167,7 +170,8 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
     assert "FAILED: 03_sentiment_accuracy.ipynb" in summary and "units must be at least 1" in summary
     results = json.loads((out / "results.json").read_text())
     assert [nb["status"] for nb in results["notebooks"]] == ["failed", "ok"]
-    assert "01_rnn_lstm_maths.ipynb" in results["notebook_results"]  # the notebook that worked kept its results
+    maths = results["notebook_results"]["01_rnn_lstm_maths.ipynb"]  # the notebook that worked kept its results
+    assert maths["vanishing_gradient"]["steps"] == 30 and maths["name_task"]["max_abs_diff_loss"] < 1e-6
     assert (out / NOTEBOOKS["accuracy"][0]).exists()  # the executed notebook, to open and read
 
 

@@ -97,9 +97,14 @@ def test_training_curves_of_one_epoch_show_a_point_per_run_and_more_epochs_plain
     one = copy.deepcopy(RUNS)
     for r in one:
         r["history"] = {key: values[:1] for key, values in r["history"].items()}
-    for runs, marker in ((one, "o"), (RUNS, "None")):
-        fig = plot_training_curves(runs)
-        assert {line.get_marker() for ax in fig.axes for line in ax.lines} == {marker}
+    fig = plot_training_curves(one)  # training filled, validation hollow: told apart, as the title says
+    for ax in fig.axes:
+        kinds = {(line.get_marker(), line.get_markerfacecolor() == "none") for line in ax.lines}
+        assert kinds == {("o", False), ("o", True)} and "training (filled) and validation (hollow)" in ax.get_title()
+    fig = plot_training_curves(RUNS)
+    for ax in fig.axes:
+        assert {(line.get_marker(), line.get_linestyle()) for line in ax.lines} == {("None", "-"), ("None", "--")}
+        assert "training (solid) and validation (dashed)" in ax.get_title()
 
 
 def test_save_figures_writes_pngs(tmp_path):

@@ -148,7 +148,7 @@ with open(out, "w") as f:  # what the cell left in the machine's temporary folde
 def test_a_cell_leaves_nothing_but_its_log(tmp_path, monkeypatch, stale):
     # A worker killed mid-cell (a stopped sweep's cluster closes its workers) cleans nothing up: while the cell
     # trains, nothing of it may exist outside its log's folder, and once it is done, nothing but the log. A result
-    # left there by an earlier attempt is never read as the cell's own.
+    # left there by an earlier attempt is never read as the cell's own, and each attempt has a name of its own.
     import tempfile
 
     import chapter12.sweep.cell as cell
@@ -162,9 +162,9 @@ def test_a_cell_leaves_nothing_but_its_log(tmp_path, monkeypatch, stale):
     monkeypatch.setattr(
         cell, "train_command", lambda params, settings, threads, out: [sys.executable, "-c", child, str(out), str(temp)]
     )
-    if stale:
+    if stale:  # an earlier attempt in this thread, cut short after its child wrote the result
         log.parent.mkdir()
-        Path(str(log) + ".result.json").write_text(json.dumps({"test_accuracy": 0.99}))
+        cell.result_path(log).write_text(json.dumps({"test_accuracy": 0.99}))
     record = cell.run_cell(cell_grid.key, cell_grid.params(), SETTINGS.to_dict(), str(log))
     if stale:
         assert record["status"] == "failed"
@@ -723,3 +723,19 @@ def test_a_real_cluster_through_a_scheduler_file_survives_a_killed_worker(tmp_pa
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_two_attempts_at_one_cell_never_share_a_result_file(tmp_path):
+    # A cluster that outlives a stopped sweep goes on with the attempt the stop left running, beside the new
+    # sweep's attempt at the same cell (same log): the one must not remove or read the other's result.
+    import threading
+
+    from chapter12.sweep.cell import result_path
+
+    log = tmp_path / "logs" / "cell.log"
+    paths = [result_path(log)]
+    other = threading.Thread(target=lambda: paths.append(result_path(log)))
+    other.start()
+    other.join()
+    assert paths[0] != paths[1] and {p.parent for p in paths} == {log.parent}
+    assert all(p.name.startswith("cell.log.") and p.name.endswith(".result.json") for p in paths)

@@ -13,33 +13,38 @@ def plot_training_curves(runs: list[dict]):
     """Loss and accuracy per epoch, training (solid) and validation (dashed), one line per run."""
     import matplotlib.pyplot as plt
 
+    # A line through one point draws nothing: runs of one epoch are drawn as points, filled for training and
+    # hollow for validation.
+    one_epoch = all(len(r["history"]["loss"]) == 1 for r in runs)
+    training = {"marker": "o"} if one_epoch else {}
+    validation = {"marker": "o", "markerfacecolor": "none"} if one_epoch else {"linestyle": "--"}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for metric, ax in zip(("loss", "accuracy"), axes):
         for r in runs:
             color = _COLORS.get(r["model"], "gray")
             epochs = range(1, len(r["history"][metric]) + 1)
-            marker = "o" if len(epochs) == 1 else None  # a line through one point draws nothing
-            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8, marker=marker)
-            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, linestyle="--", marker=marker)
+            ax.plot(epochs, r["history"][metric], color=color, alpha=0.8, **training)
+            ax.plot(epochs, r["history"][f"val_{metric}"], color=color, alpha=0.8, **validation)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-        ax.set_title(f"{metric}: training (solid) and validation (dashed)")
+        kinds = "(filled) and validation (hollow)" if one_epoch else "(solid) and validation (dashed)"
+        ax.set_title(f"{metric}: training {kinds}")
         ax.grid(alpha=0.3)
     from matplotlib.lines import Line2D
 
     models = list(dict.fromkeys(r["model"] for r in runs))
     handles = [Line2D([], [], color=_COLORS.get(m, "gray"), label=m) for m in models]
     handles += [
-        Line2D([], [], color="black", label="training"),
-        Line2D([], [], color="black", linestyle="--", label="validation"),
+        Line2D([], [], color="black", label="training", **training),
+        Line2D([], [], color="black", label="validation", **validation),
     ]
     n_seeds = len({r["seed"] for r in runs})
     axes[1].legend(
         handles=handles,
         fontsize=8,
         loc="lower right",
-        title=f"one line per run ({n_seeds} seed{'s' if n_seeds != 1 else ''})",
+        title=f"one {'point' if one_epoch else 'line'} per run ({n_seeds} seed{'s' if n_seeds != 1 else ''})",
     )
     fig.tight_layout()
     return fig

@@ -117,6 +117,19 @@ def _log_path(wanted: str | None, key: str) -> Path:
     return Path(tempfile.gettempdir()) / f"chapter12-cell-{key}.log"
 
 
+def result_path(log: Path) -> Path:
+    """Where an attempt at a cell has its child write the result: beside the cell's log, named for this attempt.
+
+    The child writes it whole or not at all (atomically), and run_cell removes it once read: a worker killed
+    mid-cell (a stopped sweep's cluster closes its workers) leaves the log and at most the `.part` file of a write
+    it cut short, where a temporary folder of its own was left behind in the machine's temporary folder. The name
+    holds the host, the process and the thread, so that two attempts at one cell never share it: on a cluster
+    that outlives a stopped sweep, the attempt the stop left running goes on beside the new sweep's attempt."""
+    import threading
+
+    return log.with_name(f"{log.name}.{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}.result.json")
+
+
 def run_cell(
     key: str,
     params: dict[str, Any],
@@ -140,10 +153,7 @@ def run_cell(
         "threads": threads,
         "log": str(log),
     }
-    # The child writes its result beside the log, whole or not at all (atomically), and it is removed once read: a
-    # worker killed mid-cell (a stopped sweep's cluster closes its workers) leaves nothing but the log, where a
-    # temporary folder of its own was left behind in the machine's temporary folder.
-    out = log.with_name(log.name + ".result.json")
+    out = result_path(log)
     out.unlink(missing_ok=True)  # an earlier attempt's, never to be read as this one's
     cmd = train_command(params, settings, threads, out)
     log.write_text("$ " + " ".join(cmd) + "\n", encoding="utf-8")  # how to run the cell again by hand
