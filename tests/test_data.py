@@ -1144,3 +1144,12 @@ def test_the_sample_refuses_what_it_cannot_draw_from(tiny_targz, tiny_npz, cache
         build_sample(tiny_npz, tmp_path)
     assert str(e.value) == f"the sample is drawn from the Stanford reviews; npz: {tiny_npz} is not that"
     assert list(tmp_path.glob("*.npz")) == []
+
+
+def test_the_bundled_sample_has_the_sizes_make_sample_draws():
+    # make-sample's defaults drew the file the package carries (tests/test_full.py rebuilds it from the archive).
+    from chapter12.imdb.sample import SAMPLE_TEST, SAMPLE_TRAIN
+
+    raw = resolve_source("sample").raw()
+    assert (len(raw.y_train), len(raw.y_test)) == (SAMPLE_TRAIN, SAMPLE_TEST) == (16000, 2000)
+    assert np.bincount(raw.y_train).tolist() == [8000, 8000] and np.bincount(raw.y_test).tolist() == [1000, 1000]

@@ -43,3 +43,24 @@ def test_the_quick_setting_shows_the_chapter_on_the_bundled_sample():
     lstm = train_and_evaluate("lstm", data, config=config, seed=0, verbose=0)
     assert rnn.test_accuracy >= 0.60, rnn.test_accuracy
     assert lstm.test_accuracy - rnn.test_accuracy >= 0.05, (rnn.test_accuracy, lstm.test_accuracy)
+
+
+@pytest.mark.full
+@pytest.mark.skipif(not ARCHIVE.exists(), reason=f"full data not found at {ARCHIVE}; set CHAPTER12_FULL_DATA")
+def test_the_bundled_sample_is_make_samples_draw_from_the_stanford_archive(tmp_path, monkeypatch):
+    # What `python -m chapter12 make-sample ARCHIVE` writes, with its defaults (the sizes and the seed of
+    # chapter12/imdb/sample.py), is the sample the package carries, array for array.
+    import numpy as np
+
+    from chapter12.imdb.ragged import read_raw_npz
+    from chapter12.imdb.sample import build_sample
+    from chapter12.imdb.sources import sample_path
+
+    monkeypatch.setenv("CHAPTER12_CACHE", str(tmp_path / "cache"))
+    [built] = build_sample(ARCHIVE, tmp_path)
+    ours, bundled = read_raw_npz(built), read_raw_npz(sample_path())
+    for split in ("x_train", "x_test"):
+        for part in ("values", "offsets"):
+            np.testing.assert_array_equal(getattr(getattr(ours, split), part), getattr(getattr(bundled, split), part))
+    np.testing.assert_array_equal(ours.y_train, bundled.y_train)
+    np.testing.assert_array_equal(ours.y_test, bundled.y_test)

@@ -53,9 +53,9 @@ def _wait_for_server(url: str, server: subprocess.Popen, timeout: float = 120) -
     pytest.fail("JupyterLab did not answer within two minutes")
 
 
-# What the student's copy changes (four lines of its parameters cell), for test speed: one epoch in batches of 256 on 4,000 real reviews
-# instead of the quick sample's 6 in batches of 128 on 16,000 (the same cells and code; the test took 197 s in the
-# suite before, 56 s with one epoch on the sample).
+# What the student's copy changes (four lines of its parameters cell), for test speed: one epoch in batches of 256
+# on 4,000 real reviews instead of the quick sample's 6 in batches of 128 on 16,000 (the same cells and code; the
+# test took 197 s in the suite before, 56 s with one epoch on the sample).
 SHORTER = {
     'epochs: "Optional[int]" = None': 'epochs: "Optional[int]" = 1',
     "batch_size: int = 128": "batch_size: int = 256",

@@ -199,6 +199,7 @@ def test_timing_notebook_under_papermill(tmp_path):
     prose = "\n".join(c.source for c in nbformat.read(notebooks_dir() / NOTEBOOKS["timing"][0], as_version=4).cells)
     assert "7.8 to 25" not in prose and "falls between" not in prose  # no unsourced figure, no typed-in result
     assert {e["model"] for e in results["timing"]} == {"simple_rnn", "lstm"}
+    assert {e["n_train"] for e in results["timing"]} == {3200}  # the sample's first 4,000 reviews, less validation
     assert results["timing_summary"][0]["variant"] == "book" and results["book_time_ratio"] == 2.0
     assert results["matmul_flops_per_second"]["tensorflow"] > 0
     from chapter12.report.claims import Sources, load_ledger, value_of
