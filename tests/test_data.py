@@ -1131,6 +1131,11 @@ def test_the_sample_is_a_seeded_balanced_draw_of_the_stanford_reviews_in_their_o
             assert where == sorted(where) and [all_y[i] for i in where] == ys  # in the split's order
         drawn.setdefault(seed, []).append((sample.x_train.to_lists(), sample.x_test.to_lists()))
     assert drawn[0][0] == drawn[0][1]  # the same seed draws the same reviews
+    # All of a label's reviews can be drawn (3 of each in the training split, 2 in the test split), each once.
+    everything = tmp_path / "everything"
+    everything.mkdir()
+    sample = read_raw_npz(build_sample(tiny_targz, everything, n_train=6, n_test=4)[0])
+    assert sample.x_train.to_lists() == train[0] and sample.x_test.to_lists() == test[0]
     assert drawn[1][0] != drawn[0][0]  # and another seed others (seeds 0 and 1 do, on these reviews)
 
 
