@@ -75,6 +75,7 @@ def _pytest(worktree: Path, tests: list[str], timeout: float | None = None) -> t
         done = subprocess.run(
             _pytest_argv(tests),
             cwd=worktree,
+            env=dict(os.environ, PYTHONPATH=str(worktree)),  # see _runner
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -98,8 +99,14 @@ def _check_setting(worktree: Path, tests: list[str]) -> None:
 
 
 def _runner(worktree: Path, tests: list[str]) -> str:
-    """mutmut's runner: the tests in the worktree, every failing status made 1 (mutmut 2 counts only 1 as killed)."""
-    return f"cd {shlex.quote(str(worktree))} && {shlex.join(_pytest_argv(tests))} >/dev/null 2>&1 || exit 1"
+    """mutmut's runner: the tests in the worktree, every failing status made 1 (mutmut 2 counts only 1 as killed).
+
+    PYTHONPATH names the worktree, so that the processes the tests start (a `python -m chapter12` command, a
+    notebook's kernel) import the worktree's code too, and not the checkout that the virtual environment's
+    editable install points at. Before 2026-12-07 only the test process itself did: a mutant that only such a
+    process would have met survived (the records before then are the more conservative for it)."""
+    where = shlex.quote(str(worktree))
+    return f"cd {where} && PYTHONPATH={where} {shlex.join(_pytest_argv(tests))} >/dev/null 2>&1 || exit 1"
 
 
 def _git(worktree: Path, *args: str) -> str:
