@@ -48,6 +48,8 @@ TARGETS = {
     "scratch": ("chapter12/teaching/scratch.py", ["tests/test_scratch.py", "tests/test_gradients.py"]),
     # the data layer's front: test_data.py loads, test_train.py prepares and pads what the runs train on
     "load": ("chapter12/imdb/load.py", ["tests/test_data.py", "tests/test_train.py", "-m", "not slow"]),
+    # the cache of prepared Stanford reviews: the data tests, and the fast fault tests (damaged caches)
+    "cache": ("chapter12/imdb/cache.py", ["tests/test_data.py", "tests/test_faults.py", "-m", "not slow"]),
     # the bundled sample's draw, and the epochs a run takes by default
     "sample": (
         "chapter12/imdb/sample.py",
