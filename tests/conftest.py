@@ -171,10 +171,11 @@ SMALL_TRAIN, SMALL_TEST = 4000, 1000
 @pytest.fixture(scope="session")
 def small_imdb(tmp_path_factory) -> Path:
     """An imdb.npz of real reviews, for the tests that check what a run does rather than what it learns (the Ctrl-C
-    runs, the local and real-cluster sweeps, --overwrite, the GloVe demonstration): the first 2,000 negative and
-    2,000 positive training reviews of the bundled sample and the first 500 + 500 of its test reviews, in Keras's
-    format (object arrays of word ranks) with Keras's word index beside it. An epoch on it takes about a quarter
-    of an epoch of `--quick` (16,000 reviews), and `--data` reads it as it would a user's own imdb.npz."""
+    runs, the local and real-cluster sweeps, --overwrite, more_notebooks' embeddings run, the JupyterLab student's
+    copy): the first 2,000 negative and 2,000 positive training reviews of the bundled sample and the first 500 +
+    500 of its test reviews, in Keras's format (object arrays of word ranks) with Keras's word index beside it. An
+    epoch on it takes about a quarter of an epoch of `--quick` (16,000 reviews), and `--data` reads it as it would
+    a user's own imdb.npz."""
     from chapter12.imdb import resolve_source
 
     sample = resolve_source("sample", "keras")
@@ -386,25 +387,20 @@ def more_notebooks(tmp_path_factory, quick_run, small_imdb):
     """The two notebooks that quick_run leaves out, executed once in the session into one folder: each executed
     notebook under its own name, their results (and the GloVe file, the figures) under `out/`. Read by the claims
     test, the embeddings test and the inside test; never changed. Made once in the session (_made_once)."""
-    import papermill
-
-    from chapter12.notebook.execute import notebooks_dir
-    from chapter12.notebook.kernel import current_interpreter_kernel
+    from chapter12.notebook.execute import NotebookJob, run_notebook
     from chapter12.report.notebooks import NOTEBOOKS
 
     given = {"embeddings": {"data_source": str(small_imdb)}, "inside": {"run_dir": str(quick_run)}}
 
     def make(folder):
         folder.mkdir()
-        with current_interpreter_kernel() as kernel:
-            for kind, parameters in MORE_NOTEBOOKS.items():
-                papermill.execute_notebook(
-                    str(notebooks_dir() / NOTEBOOKS[kind].filename),
-                    str(folder / NOTEBOOKS[kind].filename),
-                    kernel_name=kernel,
-                    parameters=parameters | given[kind] | {"output_dir": str(folder / "out")},
-                    cwd=str(folder),
-                    progress_bar=False,
-                )
+        for kind, parameters in MORE_NOTEBOOKS.items():
+            job = NotebookJob(
+                NOTEBOOKS[kind].filename,
+                parameters | given[kind] | {"output_dir": str(folder / "out")},
+                NOTEBOOKS[kind].results_file,
+            )
+            record = run_notebook(job, folder, folder / "notebooks.log")  # the runner reproduce uses
+            assert record["status"] == "ok", record
 
     return _made_once(tmp_path_factory, "more", make)

@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -125,8 +126,6 @@ def result_path(log: Path) -> Path:
     it cut short, where a temporary folder of its own was left behind in the machine's temporary folder. The name
     holds the host, the process and the thread, so that two attempts at one cell never share it: on a cluster
     that outlives a stopped sweep, the attempt the stop left running goes on beside the new sweep's attempt."""
-    import threading
-
     return log.with_name(f"{log.name}.{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}.result.json")
 
 
