@@ -5,6 +5,7 @@ touch the Stanford cache uses the `cache` fixture, which points CHAPTER12_CACHE 
 """
 
 import gzip
+import hashlib
 import io
 import os
 import pickle
@@ -521,6 +522,136 @@ def test_cache_write_failure_still_returns_data(tiny_targz, tmp_path, monkeypatc
     (x_train, _), _ = load_imdb(source=tiny_targz, num_words=2500)
     assert len(x_train) == 6
     assert "could not write the cache" in capsys.readouterr().out
+
+
+def test_cache_location_without_chapter12_cache(tmp_path, monkeypatch):
+    # CHAPTER12_CACHE first (a "~" in it expanded), else $XDG_CACHE_HOME/chapter12, else ~/.cache/chapter12; an
+    # empty variable counts as unset.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CHAPTER12_CACHE", "~/mine")
+    assert cache_module.cache_dir() == tmp_path / "home" / "mine"
+    monkeypatch.setenv("CHAPTER12_CACHE", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_module.cache_dir() == tmp_path / "xdg" / "chapter12"
+    monkeypatch.delenv("CHAPTER12_CACHE")
+    assert cache_module.cache_dir() == tmp_path / "xdg" / "chapter12"
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    assert cache_module.cache_dir() == tmp_path / "home" / ".cache" / "chapter12"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_module.cache_dir() == tmp_path / "home" / ".cache" / "chapter12"
+
+
+def test_a_load_without_chapter12_cache_writes_under_xdg_cache_home(tiny_targz, tmp_path, monkeypatch):
+    monkeypatch.delenv("CHAPTER12_CACHE", raising=False)
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache_module.load_stanford(tiny_targz)
+    assert [p.name for p in _cache_files(tmp_path / "xdg" / "chapter12")] == [
+        cache_module.cache_path_for(tiny_targz, "keras")[0].name
+    ]
+
+
+def _digest(raw, words) -> str:
+    h = hashlib.sha256()
+    for a in (raw.x_train.values, raw.x_train.offsets, raw.y_train, raw.x_test.values, raw.x_test.offsets, raw.y_test):
+        h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
+    h.update("\n".join(words or ["(keras)"]).encode())
+    return h.hexdigest()[:16]
+
+
+# What the tokenizer makes of the tiny reviews (both vocabularies), under each TOKENIZER_VERSION. When the
+# tokenization, the ranking or the order of reviews changes, this test fails: bump TOKENIZER_VERSION in
+# chapter12/imdb/cache.py, so that no user's old cache is served, and add the new version's digests here.
+TOKENIZATION = {2: {"keras": "02e43f0e494a7a09", "clean": "bf1c824529519789"}}
+
+
+def test_the_tokenizer_version_changes_with_the_tokenization(tiny_targz):
+    made = {v: _digest(*stanford_module.prepare_stanford(tiny_targz, v)) for v in ("keras", "clean")}
+    assert TOKENIZATION.get(cache_module.TOKENIZER_VERSION) == made
+
+
+def test_the_fingerprint_follows_the_tokenizer_version(tiny_targz, monkeypatch):
+    before = cache_module.source_fingerprint(tiny_targz)
+    monkeypatch.setattr(cache_module, "TOKENIZER_VERSION", cache_module.TOKENIZER_VERSION + 1)
+    assert cache_module.source_fingerprint(tiny_targz) != before
+
+
+def test_the_fingerprint_of_keras_vocabulary_covers_keras_word_index(tiny_targz, tmp_path, monkeypatch):
+    keras_before = cache_module.source_fingerprint(tiny_targz, "keras")
+    clean_before = cache_module.source_fingerprint(tiny_targz, "clean")
+    other = tmp_path / "other_index.json.gz"
+    other.write_bytes(gzip.compress(b'{"the": 1, "and": 2}'))
+    monkeypatch.setattr(cache_module, "keras_word_index_path", lambda: other)
+    assert cache_module.source_fingerprint(tiny_targz, "keras") != keras_before  # a new index: a new cache
+    assert cache_module.source_fingerprint(tiny_targz, "clean") == clean_before  # "clean" never reads it
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+@pytest.mark.parametrize("label", ["pos", "neg"])
+@pytest.mark.parametrize("change", ["size", "name"])
+def test_the_fingerprint_of_a_folder_sees_each_review_file(tiny_stanford, split, label, change):
+    before = cache_module.source_fingerprint(tiny_stanford)
+    review = sorted((tiny_stanford / split / label).iterdir())[0]
+    if change == "size":
+        times = review.stat()
+        review.write_text(review.read_text() + " More.")
+        os.utime(review, ns=(times.st_atime_ns, times.st_mtime_ns))  # the same time: only the size tells
+    else:
+        review.rename(review.with_name("999_" + review.name))
+    assert cache_module.source_fingerprint(tiny_stanford) != before
+
+
+def test_the_fingerprint_of_a_folder_sees_a_review_touched(tiny_stanford):
+    before = cache_module.source_fingerprint(tiny_stanford)
+    review = sorted((tiny_stanford / "train" / "pos").iterdir())[0]
+    os.utime(review, ns=(0, review.stat().st_mtime_ns + 1_000_000_000))
+    assert cache_module.source_fingerprint(tiny_stanford) != before
+
+
+def test_the_default_vocabulary_of_the_cache_is_keras(tiny_targz, cache):
+    assert cache_module.cache_path_for(tiny_targz) == cache_module.cache_path_for(tiny_targz, "keras")
+    assert cache_module.cache_path_for(tiny_targz)[0].name.startswith("stanford-keras-")
+    raw, words, fingerprint = cache_module.load_stanford(tiny_targz)
+    assert words is None and fingerprint == cache_module.source_fingerprint(tiny_targz, "keras")
+    assert _cache_files(cache) == [cache_module.cache_path_for(tiny_targz, "keras")[0]]
+    # Served from the cache, Keras's vocabulary still has no words of its own (None, not an empty list).
+    cached_raw, cached_words, _ = cache_module.load_stanford(tiny_targz)
+    assert cached_words is None and _digest(cached_raw, None) == _digest(raw, None)
+
+
+_UNPICKLED = []
+
+
+class _Payload:
+    """Unpickling this runs code (it records that it ran): what a planted cache file could do."""
+
+    def __reduce__(self):
+        return (_UNPICKLED.append, ("ran",))
+
+
+def test_a_cache_file_holding_a_pickle_is_rebuilt_never_unpickled(tiny_targz, cache, capsys):
+    load_imdb(source=tiny_targz, num_words=2500)
+    (cache_file,) = _cache_files(cache)
+    with np.load(cache_file, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    # The right fingerprint, but inside a pickled object array with a payload.
+    arrays["fingerprint"] = np.array([_Payload(), str(arrays["fingerprint"])], dtype=object)
+    np.savez(cache_file, **arrays)
+    capsys.readouterr()
+    load_imdb(source=tiny_targz, num_words=2500)
+    assert _UNPICKLED == []
+    assert capsys.readouterr().out == (f"chapter12: the cache {cache_file} is damaged (ValueError); rebuilding it\n")
+
+
+def test_the_cache_messages_word_for_word(tiny_targz, tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    monkeypatch.setenv("CHAPTER12_CACHE", str(blocker))
+    cache_module.load_stanford(tiny_targz)
+    out = capsys.readouterr().out
+    cache_file = cache_module.cache_path_for(tiny_targz)[0]
+    assert out.startswith(f"chapter12: could not write the cache {cache_file} (")
+    assert out.endswith("); set CHAPTER12_CACHE to a writable folder\n") and out.count("\n") == 1
 
 
 # ----------------------------------------------------------------------------- bundled sample
