@@ -235,6 +235,32 @@ cli.console(["reproduce", "--quick", "--out", "out"])
 """
 
 
+# The same objects, freed as the stop unwinds the frame that held them: Python reports them right under the error
+# line (seen in the suite: SIGHUP as a kernel started, 2026-12-07).
+_UNWOUND = r"""
+import asyncio, os, signal, sys, time
+import chapter12.run.cli as cli
+
+def cut_short(args):
+    async def never(): pass
+    coroutine, loop = never(), object.__new__(asyncio.SelectorEventLoop)  # as the signal leaves them, in this frame
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(30)
+
+cli._run = cut_short
+cli.console(["reproduce", "--quick", "--out", "out"])
+"""
+
+
+@pytest.mark.parametrize("name", list(SIGNALS))
+def test_what_a_signal_cut_short_is_freed_without_a_word(tmp_path, name):
+    script = tmp_path / "unwound.py"
+    script.write_text(_UNWOUND)
+    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 128 + getattr(signal, name)
+    assert done.stderr.strip().splitlines() == [f"error: {SIGNALS[name][1]}; {REPRODUCE_KEPT}"], done.stderr
+
+
 @pytest.mark.parametrize("what", list(LEFT_BEHIND))
 def test_ctrl_c_ends_at_once_with_one_line_whatever_it_cut_short(tmp_path, what):
     script = tmp_path / "interrupted.py"

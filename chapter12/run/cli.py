@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, NoReturn
@@ -598,11 +599,17 @@ def stop_signals() -> Iterator[None]:
         yield
         return
     installed: list[int] = []
+    hook = sys.unraisablehook
 
     def quiet_the_others() -> None:
         for other in installed:
             if other != signal.SIGINT:
                 signal.signal(other, signal.SIG_IGN)
+        # What the signal cut short (an event loop half made as a kernel started, a coroutine never awaited) is
+        # freed as the stop unwinds, and Python would report it, with a traceback, under the one error line. The
+        # run is being stopped: those reports say nothing the line does not.
+        sys.unraisablehook = lambda unraisable: None
+        warnings.simplefilter("ignore")
 
     def stop(signum, frame):
         quiet_the_others()
@@ -621,10 +628,12 @@ def stop_signals() -> Iterator[None]:
             signal.signal(s, stop)
             installed.append(s)
     try:
-        yield
+        with warnings.catch_warnings():  # the filters as they were, once the command ends
+            yield
     finally:
         for s in installed:
             signal.signal(s, old[s])
+        sys.unraisablehook = hook
 
 
 def _without_the_iri_format_checker() -> None:
