@@ -9,6 +9,8 @@ import gzip
 import io
 import json
 import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -281,7 +283,6 @@ SLOW = {
     "test_site.py",
     "test_publish.py::test_predict_answers_from_the_committed_reference",
     "test_terminal.py::test_quick_run_is_quiet_and_logs_everything",
-    "test_terminal.py::test_verbose_streams_the_notebooks_output_without_backend_logs",
     "test_sweep.py::test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout",
     "test_sweep.py::test_a_real_cluster_through_a_scheduler_file_survives_a_killed_worker",
     "test_sweep.py::test_a_failing_cell_is_recorded_and_the_others_finish",
@@ -317,8 +318,8 @@ def pytest_collection_modifyitems(config, items):
         if keys & SLOW:
             item.add_marker(pytest.mark.slow)
     # The files with slow tests first, each file's tests kept together and in order: under pytest-xdist the two
-    # processes start on the long tests and finish on the short ones, instead of one of them ending alone on a
-    # long test after the other has run out of work.
+    # processes start on the long tests and finish on the short ones, and with `--dist worksteal` (the Makefile)
+    # a process that runs out of work takes half of what the other has left.
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
     stale = sorted(
@@ -361,16 +362,30 @@ def _made_once(tmp_path_factory, name: str, make) -> Path:
 def quick_run(tmp_path_factory):
     """One quick reproduction, shared by every test that reads a run folder: the accuracy and maths notebooks,
     seeds 0 and 1, one epoch in batches of 256 (small for test speed), on the bundled sample. Tests read it and
-    never change it; a test that changes a run copies it first. Made once in the session (_made_once)."""
-    from chapter12.run.reproduce import ReproduceOptions, reproduce
+    never change it; a test that changes a run copies it first. Made once in the session (_made_once).
+
+    It is made as a user makes it, by the command in a terminal-less process of its own, with neither
+    CHAPTER12_DATA nor TF_CPP_MIN_LOG_LEVEL set; what the command printed is kept beside the run folder
+    (`quick_run_output`), for the tests of what a quiet run shows."""
 
     def make(out):
-        options = ReproduceOptions(
-            out=out, quick=True, epochs=1, batch_size=256, seeds=[0, 1], only=["accuracy", "maths"]
+        env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
+        argv = ["reproduce", "--quick", "--epochs", "1", "--batch-size", "256", "--seeds", "0", "1"]
+        argv += ["--only", "accuracy", "maths", "--out", str(out)]
+        result = subprocess.run(
+            [sys.executable, "-m", "chapter12", *argv], cwd=out.parent, env=env, capture_output=True, text=True
         )
-        assert reproduce(options, log=lambda *a: None) == 0
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        (out.parent / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+        (out.parent / "stderr.txt").write_text(result.stderr, encoding="utf-8")
 
     return _made_once(tmp_path_factory, "quick", make)
+
+
+@pytest.fixture(scope="session")
+def quick_run_output(quick_run) -> tuple[str, str]:
+    """What the command that made quick_run printed: (stdout, stderr)."""
+    return tuple((quick_run.parent / name).read_text(encoding="utf-8") for name in ("stdout.txt", "stderr.txt"))
 
 
 # The embeddings notebook on small_imdb, one epoch in batches of 256, with a demonstration GloVe file of 40 words (for

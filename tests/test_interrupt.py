@@ -7,7 +7,8 @@ had already finished), no staging folder or `.part` file left, and no process of
 Each signal is sent as it comes in real life: Ctrl-C and SIGHUP (a closed terminal) to the run's whole
 process group, SIGTERM (`kill PID`) to the run's own process alone; at four moments: while the command
 checks its input and data, when the kernel starts, during training, and while the results are written
-(right after the notebook ends).
+(right after the notebook ends). Every run is `--verbose`, without TF_CPP_MIN_LOG_LEVEL: the notebook's own output
+is streamed, and none of TensorFlow's C++ start-up lines.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 
 psutil = pytest.importorskip("psutil")
 
+from chapter12.logs import is_backend_log_line  # noqa: E402
 from conftest import descendants, still_alive  # noqa: E402
 
 REPRODUCE_KEPT = "nothing was written to the output folder; run the same command again to start over"
@@ -86,7 +88,9 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
     wait_for, delay = MOMENTS[moment]
     signum, (to_group, how) = getattr(signal, name), SIGNALS[name]
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
+    # Without TF_CPP_MIN_LOG_LEVEL, TensorFlow's C++ core logs as it starts (in the command and in the kernel):
+    # --verbose streams the notebook's own output but none of those lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.
@@ -138,6 +142,10 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
     time.sleep(1)  # let the kernel's own exit finish
     assert still_alive(seen) == [], f"processes of the run still alive after {name} at {moment}"
     assert "Traceback" not in output, output[-2000:]
+    assert not [line for line in output.splitlines() if is_backend_log_line(line.strip()) or "cuInit" in line]
+    if moment == "writing results":  # the whole notebook's output was streamed, to its last line
+        assert "executing 03_sentiment_accuracy.ipynb" in output, output[-2000:]
+        assert "results written to accuracy_results.json" in output, output[-2000:]
     leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".part") or ".partial-" in p.name]
     assert leftovers == []
     assert proc.returncode == 128 + signum, (proc.returncode, output[-1000:])

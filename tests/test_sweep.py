@@ -496,6 +496,33 @@ def test_report_refuses_what_is_not_a_sweep(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl"]
 
 
+def test_a_sweep_with_nothing_left_to_train_starts_no_cluster_and_reports(tmp_path, monkeypatch, capsys):
+    import chapter12.run.cli as cli
+    import chapter12.sweep.engine as engine
+
+    out = tmp_path / "sweep"
+    args = ["sweep", *FAST, "--models", "simple_rnn", "lstm", "--maxlen", "20", "--out", str(out), "--no-notebook"]
+    # Every cell of the grid done before (made-up results, as the engine writes them).
+    grid, _ = engine.make_grid(cli._sweep_options(cli._parser().parse_args(args)))
+    settings = grid.settings.to_dict()
+    out.mkdir()
+    start_file(out / "results.jsonl", settings)
+    for cell in grid.cells():
+        append_line(out / "results.jsonl", dict(_cell(cell.key, "ok"), params=cell.params(), worker="w", threads=1))
+    before = (out / "results.jsonl").read_bytes()
+
+    def no_cluster(options):
+        raise AssertionError("a cluster was started (or a scheduler reached) with nothing to train")
+
+    monkeypatch.setattr(engine, "connect", no_cluster)
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    said = capsys.readouterr().out
+    assert "sweep: 2 cells (2 done before, 0 to run): nothing to train" in said and "Dask" not in said
+    assert (out / "results.jsonl").read_bytes() == before  # nothing added, nothing rewritten
+    assert (out / "summary.md").read_text().count("| lstm |") == 1  # the report is made again
+
+
 def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp_path, small_imdb):
     # The command (1 epoch, 20 and 40 words, 4,000 reviews: for test speed) on a fresh local cluster:
     # Ctrl-C once two cells are done, the same command again to finish it (report, notebook), once more to find
@@ -561,7 +588,7 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
     assert f"{sum(lstm40) / 2:.3f} at maxlen 40" in text
     # The same command again: nothing to do, nothing added.
     done = _sweep(args, cwd=tmp_path)
-    assert done.returncode == 0 and "8 cells (8 done before, 0 to run)" in done.stdout
+    assert done.returncode == 0 and "8 cells (8 done before, 0 to run): nothing to train" in done.stdout
     assert _lines(results) == lines
     from chapter12.report.handouts import make_handouts
 

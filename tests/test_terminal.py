@@ -1,12 +1,11 @@
 """What `reproduce` shows in the terminal: a progress line per notebook, a short table at the end, a log
-file with everything, and no line of TensorFlow's C++ start-up logging, in either mode."""
+file with everything, and no line of TensorFlow's C++ start-up logging. The same in `--verbose` mode, which
+streams the notebooks' own output: tests/test_interrupt.py, whose twelve runs are all verbose."""
 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
+import re
 
 import nbformat
 
@@ -58,58 +57,30 @@ def test_a_terminal_gets_papermills_bar_labelled_and_redrawn_in_place():
     assert text.endswith("\r[1/1] maths: failed in 0:03\n")  # the bar is cleared and the end line takes its place
 
 
-def _run(tmp_path, *flags):
-    env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chapter12",
-            "reproduce",
-            "--quick",
-            "--only",
-            "maths",
-            *flags,
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def test_quick_run_is_quiet_and_logs_everything(tmp_path):
-    # The maths notebook alone: about 20 s, and it imports TensorFlow, whose C++ core logs at start-up.
-    result = _run(tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = (result.stdout + result.stderr).splitlines()
-    assert len(lines) <= 12, lines
+def test_quick_run_is_quiet_and_logs_everything(quick_run, quick_run_output):
+    # The session's quick run (tests/conftest.py): the command in a process of its own, neither TF_CPP_MIN_LOG_LEVEL
+    # nor CHAPTER12_DATA set, so TensorFlow's C++ core logs at start-up in the command and in both kernels.
+    stdout, stderr = quick_run_output
+    lines = (stdout + stderr).splitlines()
+    assert len(lines) <= 16, lines
     assert not [line for line in lines if is_backend_log_line(line) or "cuInit" in line], lines
-    assert "[1/1] maths: ok in" in result.stderr
-    log = tmp_path / "out" / "reproduce.log"
-    assert f"log: {log}" in result.stdout
+    # A pipe: one line as each notebook starts and one as it ends, and nothing else on stderr.
+    labels = [r"\[1/2\] accuracy", r"\[2/2\] maths   "]
+    assert re.fullmatch("".join(rf"{label}: running\n{label}: ok in \d+:\d\d\n" for label in labels), stderr), stderr
+    log = quick_run / "reproduce.log"
+    assert f"log: {log}" in stdout
     text = log.read_text(encoding="utf-8")
-    # Everything the notebook printed is in the log: each line of every cell's printed output.
-    executed = nbformat.read(tmp_path / "out" / "01_rnn_lstm_maths.ipynb", as_version=4)
-    printed = [
-        line.strip()
-        for cell in executed.cells
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "stream"
-        for line in out["text"].splitlines()
-        if line.strip()
-    ]
-    assert len(printed) >= 3 and "the book's parameters:" in " ".join(printed)
-    assert [line for line in printed if line not in text] == []
-
-
-def test_verbose_streams_the_notebooks_output_without_backend_logs(tmp_path):
-    result = _run(tmp_path, "--verbose")
-    assert result.returncode == 0, result.stderr[-2000:]
-    output = result.stdout + result.stderr
-    assert "the book's parameters:" in output and "executing 01_rnn_lstm_maths.ipynb" in output
-    assert not [line for line in output.splitlines() if is_backend_log_line(line.strip()) or "cuInit" in line]
+    # Everything the notebooks printed is in the log: each line of every cell's printed output.
+    for name, shown in (("01_rnn_lstm_maths.ipynb", "the book's parameters:"), ("03_sentiment_accuracy.ipynb", "")):
+        executed = nbformat.read(quick_run / name, as_version=4)
+        printed = [
+            line.strip()
+            for cell in executed.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream"
+            for line in out["text"].splitlines()
+            if line.strip()
+        ]
+        assert len(printed) >= 3 and shown in " ".join(printed), name
+        assert [line for line in printed if line not in text] == [], name

@@ -384,7 +384,8 @@ def sweep(options: SweepOptions, log=print) -> int:
     try:
         # Before anything is written: an unreachable scheduler leaves no trace. Inside the try: a signal that
         # lands as connect returns still closes what it started.
-        client, cluster, where = connect(options)
+        # Nothing left to train: no cluster to start or scheduler to reach; the report and notebook are made again.
+        client, cluster, where = connect(options) if todo else (None, None, "")
         if options.overwrite:
             for name in OUTPUTS:
                 target = options.out / name
@@ -395,8 +396,9 @@ def sweep(options: SweepOptions, log=print) -> int:
         options.out.mkdir(parents=True, exist_ok=True)
         results = options.out / RESULTS_NAME
         start_file(results, settings)
-        log(f"sweep: {len(cells)} cells ({len(cells) - len(todo)} done before, {len(todo)} to run) on {where}")
-        if client.scheduler_info().get("services", {}).get("dashboard"):
+        counts = f"{len(cells)} cells ({len(cells) - len(todo)} done before, {len(todo)} to run)"
+        log(f"sweep: {counts} on {where}" if todo else f"sweep: {counts}: nothing to train")
+        if client is not None and client.scheduler_info().get("services", {}).get("dashboard"):
             hint = (
                 "" if cluster is None or _has_dashboard() else " (its live plots need bokeh: pip install 'bokeh>=3.1')"
             )
@@ -439,14 +441,15 @@ def _run(client, todo: list, settings: dict, out: Path, results: Path, total: in
 
     from chapter12.report.records import read_sweep
 
-    hosts = threads_by_host(client)
     _, before = read_sweep(results)
     timed = [(r["params"]["model"], r["params"]["maxlen"], float(r["seconds"])) for r in before if r["status"] == "ok"]
-    progress = Progress(todo, total, sum(hosts.values()), done_before=timed)
-    if not todo:
+    if not todo:  # and no client: nothing was started
+        progress = Progress(todo, total, done_before=timed)
         progress.draw(0)
         progress.end()
         return 0
+    hosts = threads_by_host(client)
+    progress = Progress(todo, total, sum(hosts.values()), done_before=timed)
     session = (
         f"{os.getpid()}-{time.time_ns()}"  # a fresh key per run: a long-lived scheduler never hands back an old result
     )
