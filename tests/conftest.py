@@ -365,8 +365,9 @@ def quick_run(tmp_path_factory):
     never change it; a test that changes a run copies it first. Made once in the session (_made_once).
 
     It is made as a user makes it, by the command in a terminal-less process of its own, with neither
-    CHAPTER12_DATA nor TF_CPP_MIN_LOG_LEVEL set; what the command printed is kept beside the run folder
-    (`quick_run_output`), for the tests of what a quiet run shows."""
+    CHAPTER12_DATA nor TF_CPP_MIN_LOG_LEVEL set; what the command printed is kept beside the session's folder
+    `quick/` (`quick_run_output`), for the test of what a quiet run shows. Nothing but the run is in `quick/`:
+    tests/test_notebooks.py checks that reproduce left nothing beside its output folder."""
 
     def make(out):
         env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
@@ -376,8 +377,8 @@ def quick_run(tmp_path_factory):
             [sys.executable, "-m", "chapter12", *argv], cwd=out.parent, env=env, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-        (out.parent / "stdout.txt").write_text(result.stdout, encoding="utf-8")
-        (out.parent / "stderr.txt").write_text(result.stderr, encoding="utf-8")
+        for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):  # beside the folder `quick/`
+            (out.parent.parent / f"quick.{name}").write_text(text, encoding="utf-8")
 
     return _made_once(tmp_path_factory, "quick", make)
 
@@ -385,7 +386,9 @@ def quick_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def quick_run_output(quick_run) -> tuple[str, str]:
     """What the command that made quick_run printed: (stdout, stderr)."""
-    return tuple((quick_run.parent / name).read_text(encoding="utf-8") for name in ("stdout.txt", "stderr.txt"))
+    return tuple(
+        (quick_run.parent.parent / f"quick.{name}").read_text(encoding="utf-8") for name in ("stdout", "stderr")
+    )
 
 
 # The embeddings notebook on small_imdb, one epoch in batches of 256, with a demonstration GloVe file of 40 words (for

@@ -245,13 +245,14 @@ def _start(args, cwd, log: Path):
 # SIGTERM as `kill PID` sends it (to the client alone); SIGHUP as a closed terminal does (to every process of the
 # group: the workers and their cells ignore it, the client closes them).
 @pytest.mark.parametrize("name, to_group", [("SIGTERM", False), ("SIGHUP", True)])
-def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name, to_group, capsys):
+def test_a_sweep_stopped_by_a_signal_keeps_its_cells_and_resumes(tmp_path, name, to_group, capsys, small_imdb):
     signum = getattr(signal, name)
     out = tmp_path / "sweep"
-    # Small for test speed: 1 epoch, 20-word reviews; 4 cells, stopped once one is done.
+    # Small for test speed: 1 epoch, 4,000 reviews cut at 20 words; 4 cells, stopped once one is done.
     args = [
         "sweep",
-        "--quick",
+        "--data",
+        str(small_imdb),
         "--epochs",
         "1",
         "--models",

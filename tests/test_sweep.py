@@ -525,8 +525,7 @@ def test_a_sweep_with_nothing_left_to_train_starts_no_cluster_and_reports(tmp_pa
 
 def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp_path, small_imdb):
     # The command (1 epoch, 20 and 40 words, 4,000 reviews: for test speed) on a fresh local cluster:
-    # Ctrl-C once two cells are done, the same command again to finish it (report, notebook), once more to find
-    # nothing to do, then the handouts.
+    # Ctrl-C once two cells are done, the same command again to finish it (report, notebook), then the handouts.
     out = tmp_path / "sweep"
     args = [*_small(small_imdb), "--models", "simple_rnn", "lstm", "--maxlen", "20", "40", "--seeds", "0", "1"]
     args += ["--out", str(out)]
@@ -586,10 +585,8 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
     text = " ".join(o["data"]["text/markdown"] for o in said)
     lstm40 = [c["test_accuracy"] for c in cells if c["params"]["model"] == "lstm" and c["params"]["maxlen"] == 40]
     assert f"{sum(lstm40) / 2:.3f} at maxlen 40" in text
-    # The same command again: nothing to do, nothing added.
-    done = _sweep(args, cwd=tmp_path)
-    assert done.returncode == 0 and "8 cells (8 done before, 0 to run): nothing to train" in done.stdout
-    assert _lines(results) == lines
+    # (The same command once more, with nothing left to do: test_a_sweep_with_nothing_left_to_train_starts_no_
+    # cluster_and_reports, in-process. That the kept lines of a real run count as done, the rerun above shows.)
     from chapter12.report.handouts import make_handouts
 
     pages = make_handouts(out)
