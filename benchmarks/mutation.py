@@ -50,6 +50,21 @@ TARGETS = {
     "load": ("chapter12/imdb/load.py", ["tests/test_data.py", "tests/test_train.py", "-m", "not slow"]),
     # the cache of prepared Stanford reviews: the data tests, and the fast fault tests (damaged caches)
     "cache": ("chapter12/imdb/cache.py", ["tests/test_data.py", "tests/test_faults.py", "-m", "not slow"]),
+    # reading and tokenizing the Stanford reviews: the data tests, Keras's own arrays rebuilt from the archive
+    # (../shared), and the fast fault tests (damaged and hostile archives)
+    "stanford": (
+        "chapter12/imdb/stanford.py",
+        [
+            "tests/test_data.py",
+            "tests/test_faults.py",
+            "tests/test_keras_exact.py",
+            *("--deselect", "tests/test_faults.py::test_overwrite_replaces_the_old_run_completely"),
+            *("--deselect", "tests/test_faults.py::test_papermill_parameter_of_the_wrong_type"),
+            *("--deselect", "tests/test_faults.py::test_time_passes_a_worker_error_on_once"),
+        ],
+    ),
+    # where the data comes from ($CHAPTER12_DATA, a path, the sample, the Keras download) and its fingerprint
+    "sources": ("chapter12/imdb/sources.py", ["tests/test_data.py", "tests/test_faults.py", "-m", "not slow"]),
     # the bundled sample's draw, and the epochs a run takes by default
     "sample": (
         "chapter12/imdb/sample.py",
