@@ -10,6 +10,7 @@ import io
 import os
 import pickle
 import re
+import shutil
 import tarfile
 import urllib.error
 import warnings
@@ -38,7 +39,14 @@ from chapter12.imdb.sources import BundledSample, KerasDownload, NpzFile, Stanfo
 from chapter12.imdb.keras_steps import pad_ragged
 from chapter12.imdb.ragged import Ragged
 from chapter12.imdb.safe_npz import load_npz
-from conftest import STANFORD_REVIEWS, WORDS, make_keras_reviews, pack_stanford_targz, write_keras_npz
+from conftest import (
+    STANFORD_REVIEWS,
+    WORDS,
+    make_keras_reviews,
+    pack_stanford_targz,
+    write_keras_npz,
+    write_stanford_folder,
+)
 
 keras = pytest.importorskip("keras")
 keras_imdb = pytest.importorskip("keras.src.datasets.imdb")
@@ -981,6 +989,71 @@ def test_safe_npz_says_why_it_cannot_read_a_file(tmp_path, change, why):
     with pytest.raises(Chapter12Error) as e:
         load_npz(path, ("x_train",))
     assert str(e.value) == f"cannot read {path} as an .npz file ({why}); get a fresh copy of imdb.npz"
+
+
+# ----------------------------------------------------------------------------- reading the Stanford reviews
+
+HINT = (
+    "pass --data with the Stanford archive (aclImdb_v1.tar.gz), its aclImdb/ folder or Keras's imdb.npz, "
+    "or use --quick for the bundled sample"
+)
+
+
+def _refusal(call) -> str:
+    with pytest.raises(Chapter12Error) as e:
+        call()
+    return str(e.value)
+
+
+def test_a_folder_that_is_not_the_stanford_layout_is_refused_word_for_word(tmp_path):
+    from chapter12.imdb.stanford import stanford_root
+
+    for present, absent in (("train", "test"), ("test", "train")):
+        root = tmp_path / present / "aclImdb"
+        (root / present).mkdir(parents=True)
+        assert _refusal(lambda: stanford_root(root.parent)) == (
+            f"{root} has {present}/ but no {absent}/; point --data at a complete aclImdb/ folder "
+            "or at the archive aclImdb_v1.tar.gz"
+        )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _refusal(lambda: stanford_root(empty)) == f"{empty} is empty; {HINT}"
+    other = tmp_path / "other"
+    (other / "photos").mkdir(parents=True)
+    assert _refusal(lambda: stanford_root(other)) == (
+        f"{other} holds no aclImdb/ layout (train/ and test/ folders); {HINT}"
+    )
+
+
+def test_a_missing_label_folder_or_split_is_refused_word_for_word(tmp_path, make_targz):
+    from chapter12.imdb.stanford import read_reviews
+
+    acl = write_stanford_folder(tmp_path / "folder")
+    shutil.rmtree(acl / "train" / "neg")
+    assert _refusal(lambda: read_reviews(acl)) == (
+        f"{acl} has no train/neg/ folder; point --data at a complete aclImdb/ folder"
+    )
+    archive = make_targz("train_only.tar.gz", reviews=[r for r in STANFORD_REVIEWS if r[0] == "train"])
+    assert _refusal(lambda: read_reviews(archive)) == (
+        f"{archive} holds no test reviews (test/pos/*.txt, test/neg/*.txt); {HINT}"
+    )
+
+
+def test_a_folder_gives_only_the_review_files_of_its_label_folders(tmp_path, tiny_targz):
+    from chapter12.imdb.stanford import read_reviews
+
+    acl = write_stanford_folder(tmp_path / "folder")
+    (acl / "train" / "pos" / "notes.txt").write_text("not a review")  # a file not named as a review
+    (acl / "test" / "neg" / "7_1.txt").mkdir()  # named as a review, but a folder
+    assert read_reviews(acl) == read_reviews(tiny_targz)
+
+
+def test_an_uncompressed_tar_gives_what_the_gzipped_one_gives(tmp_path, tiny_targz):
+    from chapter12.imdb.stanford import read_reviews
+
+    plain = tmp_path / "aclImdb_v1.tar"
+    plain.write_bytes(gzip.decompress(tiny_targz.read_bytes()))
+    assert read_reviews(plain) == read_reviews(tiny_targz)
 
 
 # ----------------------------------------------------------------------------- safety: archives
