@@ -15,11 +15,11 @@ QUICK_OUT ?= runs/quick
 FULL_OUT ?= runs/full
 REFERENCE_RUN ?= runs/reference
 # The suite runs on this many processes (pytest-xdist): on 2 cores, the tests that wait on a kernel, a browser or
-# a subprocess overlap with the others (with 2 processes the cores were 9% idle over a make test). The session's
-# quick run is made once, by the first process that needs it, under a file lock (tests/conftest.py). A process
-# that runs out of tests takes half of another's (--dist worksteal): with xdist's default, one of two processes
-# ran alone for the last 220 s of 590 (docs/testing.md). JOBS=0 runs the suite in this process alone.
-JOBS ?= 3
+# a subprocess overlap with the others. The session's quick run is made once, by the first process that needs
+# it, under a file lock (tests/conftest.py). A process that runs out of tests takes half of the other's
+# (--dist worksteal): with xdist's default, one process ran alone for the last 220 s of 590 (docs/testing.md).
+# JOBS=0 runs the suite in this process alone.
+JOBS ?= 2
 PYTEST_JOBS := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist worksteal)
 # JupyterLab refuses to run as root unless told; these machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
