@@ -18,7 +18,7 @@ REFERENCE_RUN ?= runs/reference
 # a subprocess overlap with the others. The session's quick run is made once, by the first process that needs
 # it, under a file lock (tests/conftest.py). A process that runs out of tests takes half of the other's
 # (--dist worksteal): with xdist's default, one process ran alone for the last 220 s of 590 (docs/testing.md).
-# JOBS=0 runs the suite in this process alone.
+# Three processes were slower on 2 cores (9.3 min against 8.6, docs/testing.md). JOBS=0: this process alone.
 JOBS ?= 2
 PYTEST_JOBS := $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist worksteal)
 # JupyterLab refuses to run as root unless told; these machines often are root.
