@@ -991,6 +991,33 @@ def test_safe_npz_says_why_it_cannot_read_a_file(tmp_path, change, why):
     assert str(e.value) == f"cannot read {path} as an .npz file ({why}); get a fresh copy of imdb.npz"
 
 
+# ----------------------------------------------------------------------------- sources: fingerprints, Keras's download
+
+
+def test_a_file_sources_fingerprint_is_the_sha256_of_its_bytes(tiny_npz, tmp_path):
+    from chapter12.imdb.sources import sample_path
+
+    assert NpzFile(tiny_npz).fingerprint() == hashlib.sha256(tiny_npz.read_bytes()).hexdigest()
+    assert BundledSample().fingerprint() == hashlib.sha256(sample_path().read_bytes()).hexdigest()
+    other = tmp_path / "other.npz"
+    other.write_bytes(tiny_npz.read_bytes() + b"\0")
+    assert NpzFile(other).fingerprint() != NpzFile(tiny_npz).fingerprint()
+
+
+def test_the_keras_download_gives_the_files_own_order_through_keras_load_data(tiny_npz, monkeypatch):
+    # No download here: Keras's own load_data reads a Keras-format file, shuffles it with the seed it is asked
+    # for, and the source undoes that shuffle. The result is the file's own order, as NpzFile reads it.
+    import keras.src.datasets.imdb as keras_imdb_module
+
+    monkeypatch.setattr(keras_imdb_module, "get_file", lambda *args, **kwargs: str(tiny_npz))
+    downloaded, direct = KerasDownload().raw(), NpzFile(tiny_npz).raw()
+    for a, b in ((downloaded.x_train, direct.x_train), (downloaded.x_test, direct.x_test)):
+        np.testing.assert_array_equal(a.values, b.values)
+        np.testing.assert_array_equal(a.offsets, b.offsets)
+    np.testing.assert_array_equal(downloaded.y_train, direct.y_train)
+    np.testing.assert_array_equal(downloaded.y_test, direct.y_test)
+
+
 # ----------------------------------------------------------------------------- reading the Stanford reviews
 
 HINT = (
