@@ -1018,6 +1018,25 @@ def test_the_keras_download_gives_the_files_own_order_through_keras_load_data(ti
     np.testing.assert_array_equal(downloaded.y_test, direct.y_test)
 
 
+@pytest.mark.parametrize(
+    "x_train, y_train, says",
+    [
+        (
+            [[1, 2], [3], [4, 5]],
+            [0, 1],
+            "x_train and y_train do not pair up (shapes (3,) and (2,)); it is not Keras's imdb.npz: get a fresh copy",
+        ),
+        ([[1, 2], [3]], [0, 2], "y_train must hold labels 0 and 1 only, found [0, 2]; get a fresh copy of the data"),
+        ([[1, 2], [3, -1]], [0, 1], "x_train holds negative word indices; get a fresh copy of imdb.npz"),
+        ([["a", "b"], [3]], [0, 1], "x_train does not hold sequences of word indices; get a fresh copy of imdb.npz"),
+    ],
+    ids=["counts", "labels", "negative", "words"],
+)
+def test_a_keras_format_file_that_is_not_keras_data_is_refused_word_for_word(tmp_path, x_train, y_train, says):
+    path = write_keras_npz(tmp_path / "imdb.npz", x_train, y_train, [[1], [2]], [1, 0], word_index=False)
+    assert _refusal(lambda: NpzFile(path).raw()) == f"{path}: {says}"
+
+
 # ----------------------------------------------------------------------------- reading the Stanford reviews
 
 HINT = (
