@@ -333,6 +333,11 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
 
 
+def env_without(*names: str) -> dict[str, str]:
+    """This process's environment less the variables named: for a command run as a user would run it."""
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
 def _made_once(tmp_path_factory, name: str, make) -> Path:
     """The session's folder `name`, made by make(folder) in the first process that asks for it.
 
@@ -370,7 +375,7 @@ def quick_run(tmp_path_factory):
     tests/test_notebooks.py checks that reproduce left nothing beside its output folder."""
 
     def make(out):
-        env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
+        env = env_without("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")
         argv = ["reproduce", "--quick", "--epochs", "1", "--batch-size", "256", "--seeds", "0", "1"]
         argv += ["--only", "accuracy", "maths", "--out", str(out)]
         result = subprocess.run(

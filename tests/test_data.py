@@ -993,6 +993,17 @@ def test_safe_npz_says_why_it_cannot_read_a_file(tmp_path, change, why):
 
 # ----------------------------------------------------------------------------- sources: fingerprints, Keras's download
 
+HINT = (
+    "pass --data with the Stanford archive (aclImdb_v1.tar.gz), its aclImdb/ folder or Keras's imdb.npz, "
+    "or use --quick for the bundled sample"
+)
+
+
+def _refusal(call) -> str:
+    with pytest.raises(Chapter12Error) as e:
+        call()
+    return str(e.value)
+
 
 def test_a_file_sources_fingerprint_is_the_sha256_of_its_bytes(tiny_npz, tmp_path):
     from chapter12.imdb.sources import sample_path
@@ -1038,17 +1049,6 @@ def test_a_keras_format_file_that_is_not_keras_data_is_refused_word_for_word(tmp
 
 
 # ----------------------------------------------------------------------------- reading the Stanford reviews
-
-HINT = (
-    "pass --data with the Stanford archive (aclImdb_v1.tar.gz), its aclImdb/ folder or Keras's imdb.npz, "
-    "or use --quick for the bundled sample"
-)
-
-
-def _refusal(call) -> str:
-    with pytest.raises(Chapter12Error) as e:
-        call()
-    return str(e.value)
 
 
 def test_a_folder_that_is_not_the_stanford_layout_is_refused_word_for_word(tmp_path):

@@ -18,11 +18,18 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import STANFORD_REVIEWS, pack_stanford_targz, write_keras_npz, write_stanford_folder, make_keras_reviews
+from conftest import (
+    STANFORD_REVIEWS,
+    pack_stanford_targz,
+    write_keras_npz,
+    write_stanford_folder,
+    make_keras_reviews,
+    env_without,
+)
 
 
 def cli(*args, tmp_path, extra_env=None, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
+    env = env_without("CHAPTER12_DATA")
     env["CHAPTER12_CACHE"] = str(tmp_path / "cache")
     env.update(extra_env or {})
     return subprocess.run(

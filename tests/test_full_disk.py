@@ -7,7 +7,6 @@ in place of a good one.
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 
 resource = pytest.importorskip("resource")  # POSIX only
 
-from conftest import pack_stanford_targz  # noqa: E402
+from conftest import pack_stanford_targz, env_without  # noqa: E402
 
 
 def run_limited(limit: int, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -25,7 +24,7 @@ def run_limited(limit: int, *args: str, cwd: Path, env: dict | None = None) -> s
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    full_env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"} | (env or {})
+    full_env = env_without("CHAPTER12_DATA") | (env or {})
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd,

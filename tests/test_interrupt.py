@@ -24,7 +24,7 @@ import pytest
 psutil = pytest.importorskip("psutil")
 
 from chapter12.logs import is_backend_log_line  # noqa: E402
-from conftest import descendants, still_alive  # noqa: E402
+from conftest import descendants, still_alive, env_without  # noqa: E402
 
 REPRODUCE_KEPT = "nothing was written to the output folder; run the same command again to start over"
 
@@ -90,7 +90,7 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
     out = tmp_path / "out"
     # Without TF_CPP_MIN_LOG_LEVEL, TensorFlow's C++ core logs as it starts (in the command and in the kernel):
     # --verbose streams the notebook's own output but none of those lines.
-    env = {k: v for k, v in os.environ.items() if k not in ("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")}
+    env = env_without("CHAPTER12_DATA", "TF_CPP_MIN_LOG_LEVEL")
     # PYTHONFAULTHANDLER: a run that does not end is sent SIGABRT, and prints where each of its threads waits.
     env.update(CHAPTER12_CACHE=str(tmp_path / "cache"), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     # --verbose: the notebook's own lines (its epochs) mark the moments to press Ctrl-C at.

@@ -27,6 +27,7 @@ import pytest
 
 from chapter12.notebook.execute import notebooks_dir
 from chapter12.report.handouts import CHROMIUM_FLAGS  # the flags the PDF handouts start Chromium with
+from conftest import env_without
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -87,7 +88,7 @@ def jupyterlab(tmp_path, small_imdb):
     # Every cell stays in the page, so that the test can read all of them.
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = _free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"} | {
+    env = env_without("CHAPTER12_DATA") | {
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ from chapter12.predict import (
     saved_models,
 )
 from chapter12.teaching.inside import embedding_gradient_norms, mean_by_steps_back, steps_holding, word_by_word
-from conftest import computed_statements
+from conftest import computed_statements, env_without
 
 keras = pytest.importorskip("keras")
 
@@ -38,7 +37,7 @@ def run(quick_run):
 
 
 def _cli(*args, stdin=None, cwd=None):
-    env = {k: v for k, v in os.environ.items() if k != "CHAPTER12_DATA"}
+    env = env_without("CHAPTER12_DATA")
     return subprocess.run(
         [sys.executable, "-m", "chapter12", *args],
         input=stdin,

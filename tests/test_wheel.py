@@ -7,7 +7,6 @@ the wheel's copy, and the command runs outside the repository, so no checkout on
 """
 
 import json
-import os
 import subprocess
 import sys
 import sysconfig
@@ -15,6 +14,8 @@ import venv
 from pathlib import Path
 
 import pytest
+
+from conftest import env_without
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,7 +78,7 @@ def test_the_wheel_holds_the_notebooks_and_the_sample(wheel_env):
 
 def test_the_installed_wheel_runs_a_quick_reproduction(wheel_env):
     python, tmp = wheel_env
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JUPYTER_PATH")}
+    env = env_without("PYTHONPATH", "JUPYTER_PATH")
     done = subprocess.run(
         # One epoch: what is tested is that the installed package finds its notebooks and data, not the training.
         [str(python), "-m", "chapter12", "reproduce", "--quick", "--only", "accuracy", "--epochs", "1"]
