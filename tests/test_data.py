@@ -763,7 +763,8 @@ def test_resolve_source_kinds(tiny_npz, tiny_stanford, tiny_targz, tmp_path):
 
 
 def test_resolve_source_uses_environment(tiny_npz, monkeypatch):
-    monkeypatch.setenv(DATA_ENV, str(tiny_npz))
+    assert DATA_ENV == "CHAPTER12_DATA"  # the name docs/data.md gives users
+    monkeypatch.setenv("CHAPTER12_DATA", str(tiny_npz))
     assert resolve_source(None) == NpzFile(tiny_npz)
     (x_train, _), _ = load_imdb(num_words=2500)  # no source: the environment's file
     assert len(x_train) == 30
@@ -1015,6 +1016,38 @@ def test_a_file_sources_fingerprint_is_the_sha256_of_its_bytes(tiny_npz, tmp_pat
     assert NpzFile(other).fingerprint() != NpzFile(tiny_npz).fingerprint()
 
 
+def test_each_source_says_what_it_is_word_for_word(tiny_npz, tiny_targz):
+    # What a report and a training record print after "N training and M test reviews from the ...".
+    assert KerasDownload().describe() == "Keras download (keras.datasets.imdb)"
+    assert NpzFile(tiny_npz).describe() == f"npz: {tiny_npz}"
+    assert StanfordReviews(tiny_targz).describe() == f"stanford: {tiny_targz} (Keras's vocabulary)"
+    assert StanfordReviews(tiny_targz, "clean").describe() == f"stanford: {tiny_targz} (clean vocabulary)"
+    assert BundledSample().describe() == "bundled sample of the Stanford reviews (Keras's vocabulary)"
+
+
+def test_a_named_sources_kind_names_it_again(monkeypatch):
+    # reproduce and sweep tell the notebooks and the workers a named source by its kind ("keras", "sample"),
+    # and each resolves that name again: it must give back the same source.
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    for source in (KerasDownload(), BundledSample()):
+        assert resolve_source(source.kind) == source
+
+
+def test_the_keras_downloads_counts_and_fingerprint_are_known_without_the_download():
+    # keras.datasets.imdb holds the chapter's 25,000 training and 25,000 test reviews; its fingerprint is a name
+    # (what Keras serves does not change), written in sweeps' results files, so it must stay the same for a
+    # sweep recorded by an earlier version to resume.
+    assert KerasDownload().review_counts() == (25_000, 25_000)
+    assert KerasDownload().fingerprint() == "keras.datasets.imdb"
+
+
+def test_a_word_index_of_0_is_read_as_keras_reads_it(tmp_path, monkeypatch):
+    # Only negative indices are refused: Keras's load_data takes a 0 (shifted by index_from like any other).
+    path = write_keras_npz(tmp_path / "imdb.npz", [[0, 2], [3, 0]], [0, 1], [[1, 0]], [1], word_index=False)
+    assert NpzFile(path).raw().x_train.to_lists() == [[0, 2], [3, 0]]
+    assert_same_imdb(load_imdb(source=path, num_words=None), keras_load(monkeypatch, path, num_words=None))
+
+
 def test_the_keras_download_gives_the_files_own_order_through_keras_load_data(tiny_npz, monkeypatch):
     # No download here: Keras's own load_data reads a Keras-format file, shuffles it with the seed it is asked
     # for, and the source undoes that shuffle. The result is the file's own order, as NpzFile reads it.
@@ -1183,9 +1216,18 @@ def test_invalid_utf8_review_loads(tmp_path, cache):
 
 
 @pytest.mark.parametrize(
-    "error", [urllib.error.URLError("[Errno -3] Temporary failure in name resolution"), OSError("No space left")]
+    "error, reason",
+    [
+        (
+            urllib.error.URLError("[Errno -3] Temporary failure in name resolution"),
+            "<urlopen error [Errno -3] Temporary failure in name resolution>",
+        ),
+        (OSError("No space left\n(while writing imdb.npz)"), "No space left"),  # the first line only
+        (ConnectionResetError(), "ConnectionResetError"),  # no message: the exception's name
+    ],
+    ids=["offline", "two lines", "no message"],
 )
-def test_keras_download_failure_names_the_way_out(monkeypatch, error):
+def test_keras_download_failure_names_the_way_out(monkeypatch, error, reason):
     import keras.datasets.imdb as public_imdb
 
     def fail(**kwargs):
@@ -1193,11 +1235,9 @@ def test_keras_download_failure_names_the_way_out(monkeypatch, error):
 
     monkeypatch.setattr(public_imdb, "load_data", fail)
     monkeypatch.delenv(DATA_ENV, raising=False)
-    with pytest.raises(Chapter12Error) as info:
-        load_imdb(source="keras")
-    assert "--data" in str(info.value) and "--quick" in str(info.value)
-    with pytest.raises(Chapter12Error):
-        load_imdb()  # the default source is the Keras download
+    says = f"could not get the IMDB data from Keras ({reason}); {HINT}"
+    assert _refusal(lambda: load_imdb(source="keras")) == says
+    assert _refusal(load_imdb) == says  # the default source is the Keras download
 
 
 def test_keras_word_index_failure(monkeypatch):
@@ -1207,8 +1247,14 @@ def test_keras_word_index_failure(monkeypatch):
         raise urllib.error.URLError("offline")
 
     monkeypatch.setattr(public_imdb, "get_word_index", fail)
-    with pytest.raises(Chapter12Error, match="--quick"):
-        get_word_index("keras")
+    says = f"could not get the IMDB word index from Keras (<urlopen error offline>); {HINT}"
+    assert _refusal(lambda: get_word_index("keras")) == says
+    # What Keras gives is checked before use, and named as Keras's.
+    monkeypatch.setattr(public_imdb, "get_word_index", lambda *args, **kwargs: {"the": 0})
+    assert _refusal(lambda: get_word_index("keras")) == (
+        "Keras's word index is not a word -> rank mapping: 'the' maps to 0, not a whole number of at least 1; "
+        "get a fresh copy of imdb_word_index.json"
+    )
 
 
 @pytest.mark.parametrize("kwargs", [dict(num_words=2500), dict(num_words=20, maxlen=25, seed=3), dict(num_words=None)])
