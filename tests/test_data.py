@@ -720,10 +720,8 @@ def test_pad_rejects_unknown_choices():
 
 
 def test_resolve_source_missing_path(tmp_path):
-    with pytest.raises(Chapter12Error) as info:
-        resolve_source(tmp_path / "nowhere" / "imdb.npz")
-    assert "--data" in str(info.value) and "--quick" in str(info.value)
-    assert "does not exist" in str(info.value)
+    missing = tmp_path / "nowhere" / "imdb.npz"
+    assert _refusal(lambda: resolve_source(missing)) == f"data path {missing} does not exist; {HINT}"
 
 
 def test_resolve_source_empty_folder(tmp_path):
@@ -741,8 +739,32 @@ def test_resolve_source_folder_with_train_but_no_test(tmp_path):
 def test_resolve_source_text_file_is_not_imdb(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello, these are not reviews\n")
-    with pytest.raises(Chapter12Error, match="not IMDB data"):
-        resolve_source(path)
+    assert _refusal(lambda: resolve_source(path)) == (
+        f"{path} is not IMDB data (neither an .npz file nor a .tar.gz archive); {HINT}"
+    )
+
+
+def test_a_file_that_cannot_be_opened_is_refused_with_the_systems_reason(tmp_path):
+    import socket
+
+    path = tmp_path / "data"  # a name that says nothing, so its first bytes are read; a socket has none to give
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        assert _refusal(lambda: resolve_source(path)) == f"cannot read {path} (No such device or address); {HINT}"
+
+
+@pytest.mark.parametrize("name, kind", [("imdb.npz", "npz"), ("a.tar.gz", "stanford"), ("a.TGZ", "stanford")])
+def test_a_file_is_taken_by_its_name_before_its_content(tmp_path, name, kind):
+    # A broken download keeps its name: it is read as what it says it is, whose reader says what is wrong with it.
+    path = tmp_path / name
+    path.write_bytes(b"<html>Service Unavailable</html>")
+    assert resolve_source(path).kind == kind
+
+
+def test_an_uncompressed_tar_is_taken_by_its_name(tmp_path, tiny_targz):
+    plain = tmp_path / "aclImdb_v1.tar"  # tar's first bytes are a member's name: no magic number to go by
+    plain.write_bytes(gzip.decompress(tiny_targz.read_bytes()))
+    assert resolve_source(plain) == StanfordReviews(plain)
 
 
 def test_resolve_source_kinds(tiny_npz, tiny_stanford, tiny_targz, tmp_path):
@@ -1046,6 +1068,55 @@ def test_a_word_index_of_0_is_read_as_keras_reads_it(tmp_path, monkeypatch):
     path = write_keras_npz(tmp_path / "imdb.npz", [[0, 2], [3, 0]], [0, 1], [[1, 0]], [1], word_index=False)
     assert NpzFile(path).raw().x_train.to_lists() == [[0, 2], [3, 0]]
     assert_same_imdb(load_imdb(source=path, num_words=None), keras_load(monkeypatch, path, num_words=None))
+
+
+def test_an_npz_files_counts_are_read_from_its_labels_alone(tiny_npz, tmp_path, monkeypatch):
+    # A sweep plans its cells from the counts: reading them must not unpickle every review.
+    def no_reviews(self):
+        raise AssertionError("the reviews were read")
+
+    counts = len(NpzFile(tiny_npz).raw().x_train), len(NpzFile(tiny_npz).raw().x_test)
+    with monkeypatch.context() as m:
+        m.setattr(NpzFile, "raw", no_reviews)
+        assert NpzFile(tiny_npz).review_counts() == counts == (30, 20)
+    # Labels that are not one per review: raw() says what is wrong with the file.
+    path = write_keras_npz(tmp_path / "imdb.npz", [[1], [2]], [[0], [1]], [[1]], [1], word_index=False)
+    assert _refusal(lambda: NpzFile(path).review_counts()) == (
+        f"{path}: x_train and y_train do not pair up (shapes (2,) and (2, 1)); "
+        "it is not Keras's imdb.npz: get a fresh copy"
+    )
+
+
+@pytest.mark.parametrize(
+    "y_test, found",
+    [
+        ([0.0, 1.0], "[0.0, 1.0]"),  # Keras's labels are whole numbers
+        ([0, 1, 2, 3, 4, 5, 6], "[0, 1, 2, 3, 4]"),  # the first five values
+        (["0", "1"], "<U1"),  # not numbers: the type
+    ],
+    ids=["floats", "many", "text"],
+)
+def test_labels_that_are_not_0_and_1_are_refused_word_for_word(tmp_path, y_test, found):
+    x_test = [[1]] * len(y_test)
+    path = write_keras_npz(tmp_path / "imdb.npz", [[1], [2]], [0, 1], x_test, y_test, word_index=False)
+    assert _refusal(lambda: NpzFile(path).raw()) == (
+        f"{path}: y_test must hold labels 0 and 1 only, found {found}; get a fresh copy of the data"
+    )
+
+
+def test_an_npz_file_without_its_word_index_says_where_to_put_it(tmp_path):
+    path = write_keras_npz(tmp_path / "imdb.npz", [[1], [2]], [0, 1], [[1]], [1], word_index=False)
+    assert _refusal(lambda: NpzFile(path).word_index()) == (
+        f"no imdb_word_index.json beside {path}; copy Keras's imdb_word_index.json next to it"
+    )
+
+
+def test_the_clean_vocabulary_on_a_source_without_text_is_refused_word_for_word():
+    assert _refusal(lambda: resolve_source("sample", "clean")) == (
+        "the clean vocabulary is built from the Stanford reviews' text, which the bundled sample of the Stanford "
+        "reviews (Keras's vocabulary) does not have; pass --data aclImdb_v1.tar.gz (or aclImdb/) or use "
+        "--vocabulary keras"
+    )
 
 
 def test_the_keras_download_gives_the_files_own_order_through_keras_load_data(tiny_npz, monkeypatch):
