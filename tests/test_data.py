@@ -1047,10 +1047,10 @@ def test_each_source_says_what_it_is_word_for_word(tiny_npz, tiny_targz):
     assert BundledSample().describe() == "bundled sample of the Stanford reviews (Keras's vocabulary)"
 
 
-def test_a_named_sources_kind_names_it_again(monkeypatch):
+def test_a_named_sources_kind_names_it_again(tiny_npz, monkeypatch):
     # reproduce and sweep tell the notebooks and the workers a named source by its kind ("keras", "sample"),
-    # and each resolves that name again: it must give back the same source.
-    monkeypatch.delenv(DATA_ENV, raising=False)
+    # and each resolves that name again: it must give back the same source, whatever $CHAPTER12_DATA says.
+    monkeypatch.setenv(DATA_ENV, str(tiny_npz))
     for source in (KerasDownload(), BundledSample()):
         assert resolve_source(source.kind) == source
 
