@@ -209,26 +209,42 @@ def _trimmed(diff: str) -> str:
     lines = diff.splitlines()
     while lines and lines[-1] in ("", " "):
         lines.pop()
+    # A change to a file's last line: mutmut shows an empty line past the end as removed and added again ("-",
+    # "+" closing each side of the hunk), which the file does not have. Cut both.
+    if lines and lines[-1] == "+":
+        first_added = len(lines) - 1
+        while first_added > 0 and lines[first_added - 1].startswith("+"):
+            first_added -= 1
+        if first_added > 0 and lines[first_added - 1] == "-":
+            del lines[-1], lines[first_added - 1]
     return "\n".join(lines) + "\n"
 
 
-def recheck(name: str, worktree: Path) -> dict:
+def recheck(name: str, worktree: Path, ids: list[int] | None = None) -> dict:
     """Apply each survivor of the record to the worktree's commit and run the module's tests against it.
 
     The tests must pass on the commit as it is first (else every mutant would read "killed"); each run gets ten
-    times that long. A survivor whose diff no longer applies (its line was rewritten) is recorded as such."""
+    times that long. A survivor whose diff no longer applies (its line was rewritten) is recorded as such.
+    With `ids`, only those survivors are checked again, at the commit of the record's recheck."""
     path = OUT / f"{name}.json"
     record = json.loads(path.read_text(encoding="utf-8"))
     module, tests = record["module"], TARGETS[name][1]  # the tests of now, which may have grown
     _check_setting(worktree, tests)
+    head = _git(worktree, "rev-parse", "HEAD").strip()
+    if ids is not None and record.get("recheck", {}).get("commit") != head:
+        sys.exit(f"error: --ids checks survivors again at the commit of the record's recheck; {worktree} is at {head}")
     started = time.perf_counter()
     status, why = _pytest(worktree, tests)
     if status != "passed":
         sys.exit(f"error: the tests fail on {worktree} without any mutant ({why}); fix that first")
     timeout = max(60.0, 10 * (time.perf_counter() - started))
     results, evidence = {}, {}
+    if ids is not None:
+        results, evidence = record["recheck"]["results"], record["recheck"]["evidence"]
     for s in record["survivors"]:
         key = str(s["id"])
+        if ids is not None and s["id"] not in ids:
+            continue
         applied = subprocess.run(
             ["git", "-C", str(worktree), "apply", "--recount", "-p0", "-"],
             input=_trimmed(s["diff"]),
@@ -245,7 +261,7 @@ def recheck(name: str, worktree: Path) -> dict:
             results[key] = "survived" if status == "passed" else "killed"
         print(f"mutant {key} (line {s['line']}): {results[key]} ({evidence[key]})", flush=True)
     record["recheck"] = {
-        "commit": _git(worktree, "rev-parse", "HEAD").strip(),
+        "commit": head,
         "date": datetime.date.today().isoformat(),
         "tests": tests,
         "results": results,
@@ -275,12 +291,18 @@ def main(argv=None) -> int:
         help="run: stop after this long and record the mutants tested so far (mutmut tests "
         "them in the file's order); running again resumes",
     )
+    p.add_argument(
+        "--ids",
+        type=int,
+        nargs="+",
+        help="recheck: only these survivors, again at the commit of the record's recheck (after a fix to this script)",
+    )
     args = p.parse_args(argv)
     worktree = args.worktree.resolve()
     if args.action == "run":
         run(args.name, worktree, args.mutmut, args.minutes)
     else:
-        recheck(args.name, worktree)
+        recheck(args.name, worktree, args.ids)
     return 0
 
 
