@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -331,6 +332,28 @@ def pytest_collection_modifyitems(config, items):
     )
     if stale:
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
+
+
+def as_from_a_terminal() -> None:
+    """preexec_fn of a command that the test stops by a signal: it starts as a command typed in a terminal does,
+    with Ctrl-C and SIGHUP at their defaults, even where the suite itself runs under `nohup` (SIGHUP ignored) or
+    as a background job of a script (SIGINT ignored); a process keeps what it inherits ignored, and chapter12
+    leaves an ignored signal alone (tests/test_signals.py)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+@pytest.fixture
+def terminal_signals():
+    """Ctrl-C and SIGHUP at their defaults in this process for one test (see as_from_a_terminal), as they were
+    after."""
+    before = {s: signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def env_without(*names: str) -> dict[str, str]:

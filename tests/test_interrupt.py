@@ -24,7 +24,7 @@ import pytest
 psutil = pytest.importorskip("psutil")
 
 from chapter12.logs import is_backend_log_line  # noqa: E402
-from conftest import descendants, still_alive, env_without  # noqa: E402
+from conftest import as_from_a_terminal, descendants, env_without, still_alive  # noqa: E402
 
 REPRODUCE_KEPT = "nothing was written to the output folder; run the same command again to start over"
 
@@ -111,6 +111,7 @@ def test_ctrl_c(tmp_path, small_imdb, moment, name):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     run = psutil.Process(proc.pid)
     seen, lines = set(), []
@@ -264,7 +265,9 @@ cli.console(["reproduce", "--quick", "--out", "out"])
 def test_what_a_signal_cut_short_is_freed_without_a_word(tmp_path, name):
     script = tmp_path / "unwound.py"
     script.write_text(_UNWOUND)
-    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script), name], capture_output=True, text=True, timeout=60, preexec_fn=as_from_a_terminal
+    )
     assert done.returncode == 128 + getattr(signal, name)
     assert done.stderr.strip().splitlines() == [f"error: {SIGNALS[name][1]}; {REPRODUCE_KEPT}"], done.stderr
 
@@ -274,7 +277,9 @@ def test_ctrl_c_ends_at_once_with_one_line_whatever_it_cut_short(tmp_path, what)
     script = tmp_path / "interrupted.py"
     script.write_text(LEFT_BEHIND[what] + _INTERRUPTED)
     try:
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=60, preexec_fn=as_from_a_terminal
+        )
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"still running 60 s after the interrupt; it printed {e.stderr!r}")
     assert done.returncode == 130

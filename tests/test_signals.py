@@ -21,7 +21,7 @@ from chapter12.errors import Stopped, exit_status, how_stopped
 
 psutil = pytest.importorskip("psutil")
 
-from conftest import descendants, still_alive  # noqa: E402
+from conftest import as_from_a_terminal, descendants, still_alive  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- in this process
@@ -64,7 +64,7 @@ def test_exit_status_and_words():
     assert how_stopped(Stopped(signal.SIGTERM)) == "stopped by SIGTERM"
 
 
-def test_stop_signals_raise_once_then_let_clean_up_finish_and_leave_nohup_alone(monkeypatch):
+def test_stop_signals_raise_once_then_let_clean_up_finish_and_leave_nohup_alone(monkeypatch, terminal_signals):
     hits = []
     with cli.stop_signals():
         with pytest.raises(Stopped) as caught:
@@ -87,7 +87,7 @@ def test_stop_signals_raise_once_then_let_clean_up_finish_and_leave_nohup_alone(
         signal.signal(signal.SIGHUP, old)
 
 
-def test_after_ctrl_c_a_sigterm_or_sighup_does_not_cut_the_clean_up_short():
+def test_after_ctrl_c_a_sigterm_or_sighup_does_not_cut_the_clean_up_short(terminal_signals):
     cleaned = []
     with cli.stop_signals():
         with pytest.raises(KeyboardInterrupt) as caught:
@@ -239,6 +239,7 @@ def _start(args, cwd, log: Path):
         text=True,
         start_new_session=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        preexec_fn=as_from_a_terminal,
     )
 
 

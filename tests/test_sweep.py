@@ -33,6 +33,7 @@ from chapter12.sweep.cell import available_cores, share_of_cores, train_command
 from chapter12.sweep.engine import Progress, predict_seconds
 from chapter12.sweep.grid import Grid, Settings, cell_key, read_grid_file
 from chapter12.report.records import append_line, done_keys, header, start_file
+from conftest import as_from_a_terminal
 
 SETTINGS = Settings(data="sample", data_fingerprint="f" * 64, vocabulary="keras", epochs=1, batch_size=128)
 # Small for test speed: 1 epoch in batches of 256. FAST (the bundled sample) where nothing trains: bad input, dry
@@ -568,6 +569,7 @@ def test_a_local_sweep_stopped_by_ctrl_c_resumes_reports_and_makes_a_handout(tmp
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     results = out / "results.jsonl"
     deadline = time.monotonic() + 300
