@@ -144,12 +144,7 @@ def run(name: str, worktree: Path, mutmut: str, minutes: float | None = None) ->
             process = subprocess.Popen([mutmut, "run", str(mutant_id), *options], cwd=worktree, start_new_session=True)
             if not _wait(process, worktree, module, deadline):
                 break
-    db = sqlite3.connect(worktree / ".mutmut-cache")
-    rows = db.execute(
-        "select Mutant.id, Mutant.status, Line.line_number from Mutant join Line on Mutant.line = Line.id "
-        "join SourceFile on Line.sourcefile = SourceFile.id where SourceFile.filename = ? order by Mutant.id",
-        (module,),
-    ).fetchall()
+    rows = _mutants(worktree, module)
     counts: dict[str, int] = {}
     survivors = []
     for mutant_id, status, line in rows:
@@ -192,15 +187,21 @@ def _wait(process: subprocess.Popen, worktree: Path, module: str, deadline: floa
         return False
 
 
-def _untested(worktree: Path, module: str) -> list[int]:
+def _mutants(worktree: Path, module: str) -> list[tuple[int, str, int]]:
+    """(id, mutmut's status, line number from 0) of each mutant of `module` in the worktree's mutmut cache."""
     db = sqlite3.connect(worktree / ".mutmut-cache")
-    rows = db.execute(
-        "select Mutant.id from Mutant join Line on Mutant.line = Line.id join SourceFile on Line.sourcefile = "
-        "SourceFile.id where SourceFile.filename = ? and Mutant.status = 'untested' order by Mutant.id",
-        (module,),
-    ).fetchall()
-    db.close()
-    return [mutant_id for (mutant_id,) in rows]
+    try:
+        return db.execute(
+            "select Mutant.id, Mutant.status, Line.line_number from Mutant join Line on Mutant.line = Line.id "
+            "join SourceFile on Line.sourcefile = SourceFile.id where SourceFile.filename = ? order by Mutant.id",
+            (module,),
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def _untested(worktree: Path, module: str) -> list[int]:
+    return [mutant_id for mutant_id, status, _ in _mutants(worktree, module) if status == "untested"]
 
 
 def _trimmed(diff: str) -> str:

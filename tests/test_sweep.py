@@ -343,17 +343,16 @@ def test_series_of_another_axis_are_ordered_by_number_not_as_text():
     assert labels == [f"{name}, maxlen {m}" for name in ("LSTM", "simple RNN") for m in (25, 50, 100)]
 
 
-def test_the_sweep_notebook_says_why_it_leaves_out_the_maxlen_sentences_when_units_vary_too(tmp_path):
+def _executed_sweep_notebook(tmp_path, values: dict, accuracy):
+    """The sweep notebook executed on made-up results of the grid `values`, accuracy(n, params) for each cell."""
     import nbformat
 
     from chapter12.sweep.engine import _record, sweep_notebook
-    from conftest import computed_statements
 
-    cells = Grid.from_values({"maxlen": [25, 50, 100], "units": [16, 64], "seeds": [0, 1]}, SETTINGS).cells()
     lines = [header(SETTINGS.to_dict())]
-    for n, cell in enumerate(cells):
+    for n, cell in enumerate(Grid.from_values(values, SETTINGS).cells()):
         result = {
-            "test_accuracy": 0.6 + 0.001 * n,
+            "test_accuracy": accuracy(n, cell.params()),
             "test_loss": 0.6,
             "epoch_seconds": [3.0, 2.0 + cell.maxlen / 50],
             "history": {"accuracy": [0.6], "val_accuracy": [0.6]},
@@ -367,7 +366,14 @@ def test_the_sweep_notebook_says_why_it_leaves_out_the_maxlen_sentences_when_uni
         lines.append(_record(cell, ok))
     path = tmp_path / "results.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    executed = nbformat.read(sweep_notebook(tmp_path, path), as_version=4)
+    return nbformat.read(sweep_notebook(tmp_path, path), as_version=4)
+
+
+def test_the_sweep_notebook_says_why_it_leaves_out_the_maxlen_sentences_when_units_vary_too(tmp_path):
+    from conftest import computed_statements
+
+    values = {"maxlen": [25, 50, 100], "units": [16, 64], "seeds": [0, 1]}
+    executed = _executed_sweep_notebook(tmp_path, values, lambda n, p: 0.6 + 0.001 * n)
     said = "\n".join(computed_statements(executed))
     assert "This sweep varies units as well as maxlen" in said
     printed = "\n".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
@@ -376,31 +382,13 @@ def test_the_sweep_notebook_says_why_it_leaves_out_the_maxlen_sentences_when_uni
 
 def test_the_sweep_notebook_says_each_models_mean_over_its_seeds(tmp_path):
     # 2 models x 3 lengths x 3 seeds: the sentences give the mean of the seeds at each length.
-    import nbformat
-
-    from chapter12.sweep.engine import _record, sweep_notebook
     from conftest import computed_statements
 
-    lines = [header(SETTINGS.to_dict())]
-    for cell in Grid.from_values({"maxlen": [25, 50, 100], "seeds": [0, 1, 2]}, SETTINGS).cells():
-        p = cell.params()
-        accuracy = 0.7 + (0.001 * p["maxlen"] if p["model"] == "lstm" else 0.0) + 0.01 * p["seed"]
-        result = {
-            "test_accuracy": accuracy,
-            "test_loss": 0.6,
-            "epoch_seconds": [3.0, 2.0 + p["maxlen"] / 50],
-            "history": {"accuracy": [0.6], "val_accuracy": [0.6]},
-            "n_train": 3200,
-            "n_val": 800,
-            "n_test": 2000,
-            "seconds": {"total": 5.0},
-            "backend": "tensorflow",
-        }
-        ok = {"status": "ok", "worker": "w", "threads": 1, "seconds": 6.0, "log": "l", "result": result}
-        lines.append(_record(cell, ok))
-    path = tmp_path / "results.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    said = "\n".join(computed_statements(nbformat.read(sweep_notebook(tmp_path, path), as_version=4)))
+    def accuracy(n, p):
+        return 0.7 + (0.001 * p["maxlen"] if p["model"] == "lstm" else 0.0) + 0.01 * p["seed"]
+
+    executed = _executed_sweep_notebook(tmp_path, {"maxlen": [25, 50, 100], "seeds": [0, 1, 2]}, accuracy)
+    said = "\n".join(computed_statements(executed))
     assert "The LSTM scores 0.735 at maxlen 25 and 0.810 at maxlen 100 (mean of 3 seed(s))" in said
     assert "The LSTM's lead over the simple RNN (same seeds) is +0.025 at maxlen 25 and +0.100 at maxlen" in said
 
