@@ -337,3 +337,187 @@ def test_the_lstm_keeps_each_steps_gates_and_they_make_its_cell_state():
         )
         np.testing.assert_allclose(out.a[:, :, t], g["gamma_o"][:, :, t] * np.tanh(out.c[:, :, t]))
         c_prev = out.c[:, :, t]
+
+
+# Each refusal word for word: a message that names the wrong array, its shape and the shape wanted is what a
+# student reads, and a check that tests only for an error passes when another check refuses for another reason.
+_X = np.zeros((3, 2, 5))  # n_x = 3, m = 2, T_x = 5
+_RNN = {"W_aa": np.zeros((4, 4)), "W_ax": np.zeros((4, 3)), "b_a": np.zeros((4, 1))}  # n_a = 4
+_X_LSTM = np.zeros((3, 1, 1))
+_LSTM = {f"W_{g}": np.zeros((2, 5)) for g in "fuco"} | {f"b_{g}": np.zeros((2, 1)) for g in "fuco"}  # n_a = 2
+_TOGETHER = "W_ya and b_y go together; pass both for y_hat or neither for a only"
+_FORWARD_REFUSALS = {
+    "x 2-D": (
+        lambda: rnn_forward(np.zeros((3, 2)), None, _RNN),
+        "x must be 3-D, (n_x, m, T_x), but has shape (3, 2); "
+        "a Keras batch (m, T_x, n_x) converts with to_book_layout(x)",
+    ),
+    "x text": (lambda: rnn_forward("abc", None, _RNN), "x must be a numeric array; got str"),
+    "x no steps": (
+        lambda: rnn_forward(np.zeros((3, 2, 0)), None, _RNN),
+        "x has no time steps (T_x = 0); pass at least one step",
+    ),
+    "params a list": (lambda: rnn_forward(_X, None, [1]), "params must be a dict of the book's matrices; got list"),
+    "RNN params missing": (
+        lambda: rnn_forward(_X, None, {"W_aa": _RNN["W_aa"]}),
+        "params for the RNN is missing W_ax, b_a; it needs W_aa, W_ax, b_a "
+        "(params_from_keras builds them from a Keras layer)",
+    ),
+    "W_aa 1-D": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_aa": np.zeros(4)}),
+        "W_aa must be 2-D, (n_a, n_a), but has shape (4,)",
+    ),
+    "W_aa not square": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_aa": np.zeros((4, 3))}),
+        "W_aa must be square (n_a, n_a) but has shape (4, 3)",
+    ),
+    "W_ax 1-D": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_ax": np.zeros(4)}),
+        "W_ax must be 2-D, (n_a, n_x), but has shape (4,)",
+    ),
+    "W_ax rows": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_ax": np.zeros((2, 3))}),
+        "W_ax has 2 rows but W_aa has 4 (W_ax shape (2, 3), W_aa shape (4, 4)); both need one row per hidden unit",
+    ),
+    "x features": (
+        lambda: rnn_forward(np.zeros((5, 2, 1)), None, _RNN),
+        "x has 5 features but W_ax expects 3 (W_ax shape (4, 3)); pass x with shape (n_x, m, T_x) = (3, m, T_x)",
+    ),
+    "b_a text": (lambda: rnn_forward(_X, None, _RNN | {"b_a": "abc"}), "b_a must be a numeric array; got str"),
+    "b_a rows": (
+        lambda: rnn_forward(_X, None, _RNN | {"b_a": np.zeros((3, 1))}),
+        "b_a has shape (3, 1) but W_aa has 4 rows; pass b_a with shape (4, 1)",
+    ),
+    "a0 1-D": (
+        lambda: rnn_forward(_X, np.zeros(4), _RNN),
+        "a0 must be 2-D, (n_a, m), but has shape (4,); pass one column per example, or None to start from zeros",
+    ),
+    "a0 shape": (
+        lambda: rnn_forward(_X, np.zeros((4, 3)), _RNN),
+        "a0 has shape (4, 3) but with 4 hidden units and 2 examples it must be (n_a, m) = (4, 2); "
+        "pass None to start from zeros",
+    ),
+    "W_ya alone": (lambda: rnn_forward(_X, None, _RNN | {"W_ya": np.zeros((1, 4))}), _TOGETHER),
+    "b_y alone": (lambda: rnn_forward(_X, None, _RNN | {"b_y": np.zeros((1, 1))}), _TOGETHER),
+    "W_ya 1-D": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_ya": np.zeros(4), "b_y": np.zeros((1, 1))}),
+        "W_ya must be 2-D, (n_y, n_a), but has shape (4,)",
+    ),
+    "W_ya columns": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_ya": np.zeros((1, 5)), "b_y": np.zeros((1, 1))}),
+        "W_ya has shape (1, 5) so it expects 5 hidden units, but a has 4; W_ya must be (n_y, n_a) = (n_y, 4)",
+    ),
+    "b_y rows": (
+        lambda: rnn_forward(_X, None, _RNN | {"W_ya": np.zeros((1, 4)), "b_y": np.zeros((2, 1))}),
+        "b_y has shape (2, 1) but W_ya has 1 rows; pass b_y with shape (1, 1)",
+    ),
+    "LSTM params missing": (
+        lambda: lstm_forward(_X_LSTM, None, {"W_f": 1}),
+        "params for the LSTM is missing b_f, W_u, b_u, W_c, b_c, W_o, b_o; it needs W_f, b_f, W_u, b_u, W_c, b_c, "
+        "W_o, b_o (params_from_keras builds them from a Keras layer)",
+    ),
+    "W_f 1-D": (
+        lambda: lstm_forward(_X_LSTM, None, _LSTM | {"W_f": np.zeros(5)}),
+        "W_f must be 2-D, (n_a, n_a + n_x), but has shape (5,)",
+    ),
+    "W_u 1-D": (
+        lambda: lstm_forward(_X_LSTM, None, _LSTM | {"W_u": np.zeros(5)}),
+        "W_u must be 2-D, (n_a, n_a + n_x), but has shape (5,)",
+    ),
+    "W_o without a": (
+        lambda: lstm_forward(_X_LSTM, None, _LSTM | {"W_o": np.zeros((2, 3))}),
+        "W_o has shape (2, 3) but with 2 hidden units (W_f) and 3 features (x) it must be (n_a, n_a + n_x) = "
+        "(2, 5), acting on the stacked column [a<t-1>; x<t>]",
+    ),
+    "b_c rows": (
+        lambda: lstm_forward(_X_LSTM, None, _LSTM | {"b_c": np.zeros((3, 1))}),
+        "b_c has shape (3, 1) but W_c has 2 rows; pass b_c with shape (2, 1)",
+    ),
+    "LSTM a0": (
+        lambda: lstm_forward(_X_LSTM, np.zeros((3, 1)), _LSTM),
+        "a0 has shape (3, 1) but with 2 hidden units and 1 examples it must be (n_a, m) = (2, 1); "
+        "pass None to start from zeros",
+    ),
+    "LSTM c0": (
+        lambda: lstm_forward(_X_LSTM, None, _LSTM, c0=np.zeros((2, 3))),
+        "c0 has shape (2, 3) but with 2 hidden units and 1 examples it must be (n_a, m) = (2, 1); "
+        "pass None to start from zeros",
+    ),
+    "to_book_layout": (
+        lambda: to_book_layout(np.zeros((2, 3))),
+        "expected a Keras batch (m, T_x, n_x) but got shape (2, 3)",
+    ),
+    "to_keras_layout": (
+        lambda: to_keras_layout(np.zeros((2, 3))),
+        "expected the book's layout (n, m, T) but got shape (2, 3)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FORWARD_REFUSALS))
+def test_the_forward_passes_refuse_in_whole_sentences(case):
+    call, message = _FORWARD_REFUSALS[case]
+    with pytest.raises(Chapter12Error) as refused:
+        call()
+    assert str(refused.value) == message
+
+
+def _built(layer, shape):
+    layer.build(shape)
+    return layer
+
+
+def test_params_from_keras_refuses_in_whole_sentences():
+    def refusal(*args, **kwargs):
+        with pytest.raises(Chapter12Error) as refused:
+            params_from_keras(*args, **kwargs)
+        return str(refused.value)
+
+    rnn = _built(keras.layers.SimpleRNN(3), (None, 4, 2))
+    unbuilt = (
+        "layer {!r} has no weights yet; build it first, for example by calling it on a batch or with "
+        "layer.build(input_shape)"
+    )
+    assert refusal(keras.layers.SimpleRNN(2, activation="relu", name="r")) == (
+        "SimpleRNN 'r' uses activation 'relu'; the book's RNN uses tanh, so rebuild the layer with activation='tanh' "
+        "to compare it"
+    )
+    assert refusal(keras.layers.LSTM(2, recurrent_activation="hard_sigmoid", name="l")) == (
+        "LSTM 'l' uses activation='tanh' and recurrent_activation='hard_sigmoid'; the book's LSTM uses tanh and "
+        "sigmoid, so rebuild the layer with those defaults to compare it"
+    )
+    assert refusal(keras.layers.SimpleRNN(2, name="s")) == unbuilt.format("s")
+    assert refusal(_built(keras.layers.Dense(3, name="d"), (None, 2))) == (
+        "params_from_keras needs a keras.layers.SimpleRNN or keras.layers.LSTM; got Dense ('d')"
+    )
+    assert refusal(rnn, dense="abc") == "dense must be a keras.layers.Dense; got str"
+    assert refusal(rnn, dense=_built(keras.layers.Dense(1, name="lin"), (None, 3))) == (
+        "Dense 'lin' uses activation 'linear'; the book's y_hat is a sigmoid, so use Dense(..., activation='sigmoid')"
+    )
+    assert refusal(rnn, dense=keras.layers.Dense(1, activation="sigmoid", name="u")) == unbuilt.format("u")
+
+
+def test_a_flat_bias_is_taken_as_a_column():
+    """The docstring's shapes accept b_a, b_y and the LSTM's biases as (n,) vectors as well as (n, 1) columns."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 2, 4))
+    rnn = {"W_aa": rng.normal(size=(4, 4)), "W_ax": rng.normal(size=(4, 3)), "b_a": rng.normal(size=(4, 1))}
+    rnn |= {"W_ya": rng.normal(size=(1, 4)), "b_y": rng.normal(size=(1, 1))}
+    flat = rnn | {"b_a": rnn["b_a"].ravel(), "b_y": rnn["b_y"].ravel()}
+    np.testing.assert_array_equal(rnn_forward(x, None, flat).y_hat, rnn_forward(x, None, rnn).y_hat)
+    lstm = {f"W_{g}": rng.normal(size=(2, 5)) for g in "fuco"} | {f"b_{g}": rng.normal(size=(2, 1)) for g in "fuco"}
+    flat = lstm | {f"b_{g}": lstm[f"b_{g}"].ravel() for g in "fuco"}
+    np.testing.assert_array_equal(lstm_forward(x, None, flat).a, lstm_forward(x, None, lstm).a)
+
+
+def test_a_dense_head_without_bias_matches_keras():
+    x = _random_input(2, 3, 2, seed=4)
+    layer = _keras_layer("rnn", 3, seed=4, features=2, return_sequences=False)
+    dense = _built(keras.layers.Dense(1, activation="sigmoid", use_bias=False), (None, 3))
+    _randomize(dense, seed=5)
+
+    params = params_from_keras(layer, dense=dense)
+
+    np.testing.assert_array_equal(params["b_y"], np.zeros((1, 1)))
+    y_hat_last = rnn_forward(to_book_layout(x), None, params).y_hat_last
+    np.testing.assert_allclose(y_hat_last.T, np.asarray(dense(layer(x))), atol=ATOL, rtol=0)

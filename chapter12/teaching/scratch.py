@@ -47,7 +47,7 @@ float32 rounding of the Keras layers they are compared against.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
 import numpy as np
@@ -67,8 +67,8 @@ class RNNForward:
 
     a: np.ndarray  # (n_a, m, T_x): a<1> ... a<T_x>
     a_last: np.ndarray  # (n_a, m): a<T_x>, what a many-to-one model passes on
-    y_hat: np.ndarray | None = None  # (n_y, m, T_x), only when W_ya is given
-    y_hat_last: np.ndarray | None = None  # (n_y, m): the many-to-one prediction
+    y_hat: np.ndarray | None  # (n_y, m, T_x), None unless W_ya is given
+    y_hat_last: np.ndarray | None  # (n_y, m): the many-to-one prediction
 
 
 @dataclass
@@ -79,9 +79,9 @@ class LSTMForward:
     c: np.ndarray  # (n_a, m, T_x): the cell state c<1> ... c<T_x>
     a_last: np.ndarray  # (n_a, m)
     c_last: np.ndarray  # (n_a, m)
-    gates: dict[str, np.ndarray] = field(default_factory=dict)  # each (n_a, m, T_x)
-    y_hat: np.ndarray | None = None  # (n_y, m, T_x), only when W_ya is given
-    y_hat_last: np.ndarray | None = None  # (n_y, m)
+    gates: dict[str, np.ndarray]  # gamma_f, gamma_u, gamma_o and c_tilde, each (n_a, m, T_x)
+    y_hat: np.ndarray | None  # (n_y, m, T_x), None unless W_ya is given
+    y_hat_last: np.ndarray | None  # (n_y, m)
 
 
 # ---------------------------------------------------------------------------
@@ -233,13 +233,15 @@ def to_keras_layout(x_book: np.ndarray) -> np.ndarray:
 # the checks, once, at the entry points
 
 
-def _array(name: str, value: Any, ndim: int, hint: str) -> np.ndarray:
+def _array(name: str, value: Any, ndim: int, shape: str, advice: str = "") -> np.ndarray:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise Chapter12Error(f"{name} must be a numeric array; got {type(value).__name__}") from error
     if array.ndim != ndim:
-        raise Chapter12Error(f"{name} must be {ndim}-D {hint} but has shape {array.shape}")
+        raise Chapter12Error(
+            f"{name} must be {ndim}-D, {shape}, but has shape {array.shape}" + (f"; {advice}" if advice else "")
+        )
     return array
 
 
@@ -259,7 +261,7 @@ def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
 
 
 def _sequence(x: Any) -> np.ndarray:
-    array = _array("x", x, 3, "(n_x, m, T_x); a Keras batch (m, T_x, n_x) converts with to_book_layout(x)")
+    array = _array("x", x, 3, "(n_x, m, T_x)", "a Keras batch (m, T_x, n_x) converts with to_book_layout(x)")
     if array.shape[2] == 0:
         raise Chapter12Error("x has no time steps (T_x = 0); pass at least one step")
     return array
@@ -268,7 +270,7 @@ def _sequence(x: Any) -> np.ndarray:
 def _initial_state(name: str, value: Any, n_a: int, m: int) -> np.ndarray:
     if value is None:
         return np.zeros((n_a, m))
-    array = _array(name, value, 2, "(n_a, m), one column per example")
+    array = _array(name, value, 2, "(n_a, m)", "pass one column per example, or None to start from zeros")
     if array.shape != (n_a, m):
         raise Chapter12Error(
             f"{name} has shape {array.shape} but with {n_a} hidden units and {m} examples "
