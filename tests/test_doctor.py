@@ -59,6 +59,30 @@ def test_a_version_outside_the_range_fails(capsys, monkeypatch):
     assert "[FAIL] keras 2.15.0 is outside the tested range >=3.3,<4: pip install 'keras>=3.3,<4'" in _lines(capsys)
 
 
+def test_the_packages_come_in_one_order_whatever_the_metadatas(monkeypatch):
+    """An editable install and a wheel write Requires-Dist in different orders; doctor lists the required
+    packages first, in their own order, then each extra's in the order doctor names the extras."""
+    scrambled = [
+        'bokeh<4,>=3.1; extra == "dashboard"',
+        "numpy<3,>=1.26.1",
+        'pytest<10,>=7.4; extra == "test"',
+        'jupyter<2,>=1.0; extra == "notebook"',
+        "keras<4,>=3.3",
+        'torch<2.14,>=2.4; extra == "torch"',
+        'ruff<1,>=0.6; extra == "test"',
+    ]
+    monkeypatch.setattr(doctor_module.metadata, "requires", lambda name: scrambled)
+    assert doctor_module._requirements() == [
+        ("numpy", ">=1.26.1,<3", None),
+        ("keras", ">=3.3,<4", None),
+        ("pytest", ">=7.4,<10", "test"),
+        ("ruff", ">=0.6,<1", "test"),
+        ("jupyter", ">=1.0,<2", "notebook"),
+        ("torch", ">=2.4,<2.14", "torch"),
+        ("bokeh", ">=3.1,<4", "dashboard"),
+    ]
+
+
 def test_an_optional_package_missing_is_not_a_failure(capsys, monkeypatch):
     real = metadata.version
 

@@ -44,7 +44,9 @@ def _requirements() -> list[tuple[str, str, str | None]]:
                 continue
         spec = ",".join(sorted(map(str, req.specifier), key=lambda s: (s.startswith("<"), s)))  # >=low,<high
         out.append((req.name, spec, extra))
-    return out
+    # The required packages first, then each extra's in the order above: an editable install and a wheel list
+    # Requires-Dist in different orders, and two users comparing their output should see the same lines.
+    return sorted(out, key=lambda row: -1 if row[2] is None else list(_EXTRAS).index(row[2]))
 
 
 def package_lines() -> list[tuple[str, str]]:
