@@ -44,9 +44,9 @@ def test_a_missing_package_fails_with_the_fix(capsys, monkeypatch, missing):
     monkeypatch.setattr(doctor_module, "_probe", _fine)
     assert main(["doctor"]) == 1
     lines = _lines(capsys)
+    spec = dict((n, s) for n, s, _ in doctor_module._requirements())[missing]
     assert [line for line in lines if line.startswith("[FAIL]")] == [
-        f"[FAIL] {missing} is not installed (wants {dict((n, s) for n, s, _ in doctor_module._requirements())[missing]}): "  # noqa: E501
-        "pip install -r requirements.txt (or make install)"
+        f"[FAIL] {missing} is not installed (wants {spec}): pip install '{missing}{spec}' (in a checkout: make install)"
     ]
     assert lines[-1] == "1 problem found: fix the [FAIL] lines above"
 

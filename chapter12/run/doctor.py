@@ -76,7 +76,9 @@ def package_lines() -> list[tuple[str, str]]:
                     )
                 )
             else:
-                lines.append((FAIL, f"{name} is not installed (wants {spec}): {_FIX}"))
+                # The package's own range works for a checkout and an installed wheel alike.
+                fix = f"pip install '{name}{spec}' (in a checkout: make install)"
+                lines.append((FAIL, f"{name} is not installed (wants {spec}): {fix}"))
             continue
         fits = SpecifierSet(spec).contains(version, prereleases=True)
         lines.append(
