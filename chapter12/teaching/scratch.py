@@ -33,7 +33,7 @@ the examples sit side by side as columns, so every equation above keeps its form
     W_ya             (n_y, n_a)
     b_y              (n_y, 1)          (n_y,) is accepted too
     W_f, W_u, W_c, W_o  (n_a, n_a + n_x)   acting on [a<t-1>; x<t>], a on top
-    b_f, b_u, b_c, b_o  (n_a, 1)
+    b_f, b_u, b_c, b_o  (n_a, 1)          (n_a,) is accepted too
 
 Keras orders a batch as (m, T_x, n_x); :func:`to_book_layout` and :func:`to_keras_layout`
 convert between the two.
@@ -59,6 +59,7 @@ from chapter12.errors import Chapter12Error
 EPSILON = 1e-7
 
 _LSTM_GATES = ("f", "u", "c", "o")
+_KERAS_BATCH = "a Keras batch (m, T_x, n_x) converts with to_book_layout(x)"
 
 
 @dataclass
@@ -245,6 +246,10 @@ def _array(name: str, value: Any, ndim: int, shape: str, advice: str = "") -> np
     return array
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
     """Return a bias as a (rows, 1) column, accepting a flat (rows,) vector too."""
     try:
@@ -255,13 +260,15 @@ def _column(name: str, value: Any, rows: int, owner: str) -> np.ndarray:
         array = array[:, None]
     if array.shape != (rows, 1):
         raise Chapter12Error(
-            f"{name} has shape {array.shape} but {owner} has {rows} rows; pass {name} with shape ({rows}, 1)"
+            f"{name} has shape {array.shape} but {owner} has {_count(rows, 'row')}, so {name} must be ({rows}, 1)"
         )
     return array
 
 
 def _sequence(x: Any) -> np.ndarray:
-    array = _array("x", x, 3, "(n_x, m, T_x)", "a Keras batch (m, T_x, n_x) converts with to_book_layout(x)")
+    array = _array(
+        "x", x, 3, "(n_x, m, T_x)", "a single step x<t> of shape (n_x, m) is the one-step sequence x[:, :, None]"
+    )
     if array.shape[2] == 0:
         raise Chapter12Error("x has no time steps (T_x = 0); pass at least one step")
     return array
@@ -273,8 +280,8 @@ def _initial_state(name: str, value: Any, n_a: int, m: int) -> np.ndarray:
     array = _array(name, value, 2, "(n_a, m)", "pass one column per example, or None to start from zeros")
     if array.shape != (n_a, m):
         raise Chapter12Error(
-            f"{name} has shape {array.shape} but with {n_a} hidden units and {m} examples "
-            f"it must be (n_a, m) = ({n_a}, {m}); pass None to start from zeros"
+            f"{name} has shape {array.shape} but n_a = {n_a} and m = {m}, so it must be (n_a, m) = ({n_a}, {m}); "
+            "pass None to start from zeros"
         )
     return array
 
@@ -299,8 +306,8 @@ def _checked_output(params: Mapping[str, Any], n_a: int) -> dict[str, np.ndarray
     W_ya = _array("W_ya", W_ya, 2, "(n_y, n_a)")
     if W_ya.shape[1] != n_a:
         raise Chapter12Error(
-            f"W_ya has shape {W_ya.shape} so it expects {W_ya.shape[1]} hidden units, "
-            f"but a has {n_a}; W_ya must be (n_y, n_a) = (n_y, {n_a})"
+            f"W_ya has shape {W_ya.shape}, so it expects n_a = {W_ya.shape[1]}, but a has n_a = {n_a}; "
+            f"W_ya must be (n_y, n_a) = (n_y, {n_a})"
         )
     return {"W_ya": W_ya, "b_y": _column("b_y", b_y, W_ya.shape[0], "W_ya")}
 
@@ -313,16 +320,16 @@ def _checked_rnn(x: Any, a0: Any, params: Mapping[str, Any]) -> tuple[np.ndarray
     W_ax = _array("W_ax", params["W_ax"], 2, "(n_a, n_x)")
     n_a = W_aa.shape[0]
     if W_aa.shape != (n_a, n_a):
-        raise Chapter12Error(f"W_aa must be square (n_a, n_a) but has shape {W_aa.shape}")
+        raise Chapter12Error(f"W_aa must be square, (n_a, n_a), but has shape {W_aa.shape}")
     if W_ax.shape[0] != n_a:
         raise Chapter12Error(
-            f"W_ax has {W_ax.shape[0]} rows but W_aa has {n_a} (W_ax shape {W_ax.shape}, "
-            f"W_aa shape {W_aa.shape}); both need one row per hidden unit"
+            f"W_ax has shape {W_ax.shape} but W_aa has shape {W_aa.shape}: both have one row per hidden unit, "
+            f"so W_ax must be (n_a, n_x) = ({n_a}, {W_ax.shape[1]})"
         )
     if x.shape[0] != W_ax.shape[1]:
         raise Chapter12Error(
-            f"x has {x.shape[0]} features but W_ax expects {W_ax.shape[1]} (W_ax shape {W_ax.shape}); "
-            f"pass x with shape (n_x, m, T_x) = ({W_ax.shape[1]}, m, T_x)"
+            f"x has n_x = {x.shape[0]} but W_ax has shape {W_ax.shape}, so it expects n_x = {W_ax.shape[1]}; "
+            f"pass x with shape (n_x, m, T_x) = ({W_ax.shape[1]}, m, T_x); {_KERAS_BATCH}"
         )
     p = {"W_aa": W_aa, "W_ax": W_ax, "b_a": _column("b_a", params["b_a"], n_a, "W_aa")} | _checked_output(params, n_a)
     return x, p, _initial_state("a0", a0, n_a, x.shape[1])
@@ -341,9 +348,9 @@ def _checked_lstm(
         W = _array(f"W_{gate}", params[f"W_{gate}"], 2, "(n_a, n_a + n_x)")
         if W.shape != (n_a, n_a + n_x):
             raise Chapter12Error(
-                f"W_{gate} has shape {W.shape} but with {n_a} hidden units (W_f) and "
-                f"{n_x} features (x) it must be (n_a, n_a + n_x) = ({n_a}, {n_a + n_x}), "
-                "acting on the stacked column [a<t-1>; x<t>]"
+                f"W_{gate} has shape {W.shape} but n_a = {n_a} (from W_f) and n_x = {n_x} (from x), so it must "
+                f"be (n_a, n_a + n_x) = ({n_a}, {n_a + n_x}), acting on the stacked column [a<t-1>; x<t>]"
+                + (f"; {_KERAS_BATCH}" if W.shape[0] == n_a else "")
             )
         p[f"W_{gate}"], p[f"b_{gate}"] = W, _column(f"b_{gate}", params[f"b_{gate}"], n_a, f"W_{gate}")
     p |= _checked_output(params, n_a)
@@ -444,8 +451,8 @@ def _dense_params(dense: Any, units: int) -> dict[str, np.ndarray]:
     kernel = weights[0]
     if kernel.shape[0] != units:
         raise Chapter12Error(
-            f"Dense {dense.name!r} takes {kernel.shape[0]} inputs but the recurrent layer "
-            f"has {units} units; pass the Dense layer that sits on this recurrent layer"
+            f"Dense {dense.name!r} takes {_count(kernel.shape[0], 'input')} but the recurrent layer has "
+            f"{_count(units, 'unit')}; pass the Dense layer that sits on this recurrent layer"
         )
     bias = weights[1] if dense.use_bias else np.zeros(kernel.shape[1])
     return {"W_ya": kernel.T, "b_y": bias[:, None]}
