@@ -170,6 +170,10 @@ def make_targz(tmp_path):
 
 SMALL_TRAIN, SMALL_TEST = 4000, 1000
 
+# The maths notebook on short sequences and few steps, settings the command line does not offer: small for test
+# speed, where what is under test is not the maths (a failing neighbour, a full disk).
+SHORT_MATHS = {"seq_len": 30, "train_steps": 60, "n_sequences": 4, "sgd_steps_count": 5}
+
 
 @pytest.fixture(scope="session")
 def small_imdb(tmp_path_factory) -> Path:

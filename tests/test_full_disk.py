@@ -16,7 +16,7 @@ import pytest
 
 resource = pytest.importorskip("resource")  # POSIX only
 
-from conftest import pack_stanford_targz, env_without  # noqa: E402
+from conftest import SHORT_MATHS, env_without, pack_stanford_targz  # noqa: E402
 
 
 def run_limited(limit: int, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -70,16 +70,16 @@ def earlier_run(tmp_path_factory, quick_run):
     return folder
 
 
-# The maths notebook on short sequences and few steps, settings the command line does not offer (as in
-# tests/test_notebooks.py): small for test speed. The notebook runs whole; what fails is writing it.
-_SHORT_MATHS = """
+# The maths notebook on SHORT_MATHS, settings the command line does not offer. The notebook runs whole; what
+# fails is writing it.
+_SHORT_MATHS = f"""
 import chapter12.run.reproduce as rep
 
 _jobs = rep._jobs
 
 def short_maths(*args):
     jobs = _jobs(*args)
-    jobs[0].parameters.update(seq_len=30, train_steps=60, n_sequences=4, sgd_steps_count=5)
+    jobs[0].parameters.update({SHORT_MATHS!r})
     return jobs
 
 rep._jobs = short_maths

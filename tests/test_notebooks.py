@@ -14,7 +14,7 @@ import pytest
 from chapter12.book import BookConfig
 from chapter12.notebook.execute import notebooks_dir
 from chapter12.run.reproduce import NOTEBOOKS, ReproduceOptions, reproduce
-from conftest import computed_statements
+from conftest import SHORT_MATHS, computed_statements
 
 NOTEBOOK_FILES = sorted(notebooks_dir().glob("*.ipynb"))
 
@@ -154,7 +154,7 @@ def test_failing_notebook_is_reported_and_keeps_the_old_run(tmp_path, monkeypatc
         jobs[0].parameters["units"] = -3  # a bad value injected past the CLI's checks
         # The maths notebook on settings of its own, which the command line does not offer: short sequences for
         # test speed, and the proof that what papermill injects reaches the notebook's code.
-        jobs[1].parameters.update(seq_len=30, train_steps=60, n_sequences=4, sgd_steps_count=5)
+        jobs[1].parameters.update(SHORT_MATHS)
         return jobs
 
     monkeypatch.setattr(rep, "_jobs", bad_jobs)
